@@ -1,0 +1,197 @@
+package jwks
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"math"
+	"strings"
+	"time"
+)
+
+// Claims are the checked claims of a token, with Cognito's fields typed.
+// Fields a token does not carry are zero.
+type Claims struct {
+	Issuer   string
+	Subject  string
+	Audience []string // aud; Cognito access tokens have none
+	// TokenUse is Cognito's token_use: "id" or "access".
+	TokenUse string
+	// ClientID is the app client of a Cognito access token (client_id).
+	ClientID string
+	// Username is cognito:username in ID tokens, username in access tokens.
+	Username      string
+	Email         string
+	EmailVerified bool
+	Name          string
+	Groups        []string // cognito:groups
+	Scope         string   // access tokens: space-separated scopes
+	ID            string   // jti
+	ExpiresAt     time.Time
+	IssuedAt      time.Time // zero when the token has no iat
+	NotBefore     time.Time // zero when the token has no nbf
+	AuthTime      time.Time // zero when the token has no auth_time
+	// Custom holds Cognito custom attributes keyed by their full claim
+	// name ("custom:createdByCorbado"). Cognito sends them as strings; any
+	// other JSON value is kept as its JSON text.
+	Custom map[string]string
+
+	raw []byte
+}
+
+// Decode unmarshals the whole payload into v, for claims this type does
+// not name (a provider's own claims, for instance).
+func (c *Claims) Decode(v any) error {
+	return json.Unmarshal(c.raw, v)
+}
+
+// wireClaims is the payload as it travels. Decoding into a typed struct
+// instead of a map costs a quarter of the allocations, and encoding/json
+// rejects wrong types (a string exp, a numeric sub) for us.
+type wireClaims struct {
+	Iss             string      `json:"iss"`
+	Sub             string      `json:"sub"`
+	Aud             audience    `json:"aud"`
+	Exp             numericDate `json:"exp"`
+	Nbf             numericDate `json:"nbf"`
+	Iat             numericDate `json:"iat"`
+	AuthTime        numericDate `json:"auth_time"`
+	TokenUse        string      `json:"token_use"`
+	ClientID        string      `json:"client_id"`
+	CognitoUsername string      `json:"cognito:username"`
+	Username        string      `json:"username"`
+	Email           string      `json:"email"`
+	EmailVerified   flexBool    `json:"email_verified"`
+	Name            string      `json:"name"`
+	Groups          []string    `json:"cognito:groups"`
+	Scope           string      `json:"scope"`
+	Jti             string      `json:"jti"`
+}
+
+var customPrefix = []byte(`"custom:`)
+
+func decodeClaims(payload []byte) (*Claims, error) {
+	var w wireClaims
+	if err := json.Unmarshal(payload, &w); err != nil {
+		return nil, errClaims
+	}
+	c := &Claims{
+		Issuer:        w.Iss,
+		Subject:       w.Sub,
+		Audience:      w.Aud,
+		TokenUse:      w.TokenUse,
+		ClientID:      w.ClientID,
+		Username:      w.CognitoUsername,
+		Email:         w.Email,
+		EmailVerified: bool(w.EmailVerified),
+		Name:          w.Name,
+		Groups:        w.Groups,
+		Scope:         w.Scope,
+		ID:            w.Jti,
+		ExpiresAt:     w.Exp.time(),
+		IssuedAt:      w.Iat.time(),
+		NotBefore:     w.Nbf.time(),
+		AuthTime:      w.AuthTime.time(),
+		raw:           payload,
+	}
+	if c.Username == "" {
+		c.Username = w.Username
+	}
+	if !w.Exp.set {
+		return nil, errNoExp
+	}
+	// The second decode runs only for tokens that carry custom attributes.
+	if bytes.Contains(payload, customPrefix) {
+		var all map[string]json.RawMessage
+		if err := json.Unmarshal(payload, &all); err != nil {
+			return nil, errClaims
+		}
+		for name, value := range all {
+			if !strings.HasPrefix(name, "custom:") {
+				continue
+			}
+			if c.Custom == nil {
+				c.Custom = make(map[string]string)
+			}
+			var s string
+			if json.Unmarshal(value, &s) == nil {
+				c.Custom[name] = s
+			} else {
+				c.Custom[name] = string(value)
+			}
+		}
+	}
+	return c, nil
+}
+
+// numericDate is a JWT NumericDate: a JSON number of seconds since the
+// epoch. Strings, booleans and out-of-range numbers are malformed.
+type numericDate struct {
+	set     bool
+	seconds float64
+}
+
+func (d *numericDate) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return errNullDate
+	}
+	var f float64
+	if err := json.Unmarshal(b, &f); err != nil {
+		return err
+	}
+	if math.IsNaN(f) || math.IsInf(f, 0) || f < 0 || f > maxUnixSeconds {
+		return errNullDate
+	}
+	d.set, d.seconds = true, f
+	return nil
+}
+
+// maxUnixSeconds keeps time conversion exact: the year 9999.
+const maxUnixSeconds = 253402300799
+
+var errNullDate = errors.New("jwks: NumericDate must be a non-negative number")
+
+func (d numericDate) time() time.Time {
+	if !d.set {
+		return time.Time{}
+	}
+	sec, frac := math.Modf(d.seconds)
+	return time.Unix(int64(sec), int64(frac*1e9))
+}
+
+// audience is aud: a string or an array of strings (RFC 7519 §4.1.3).
+type audience []string
+
+func (a *audience) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*a = audience{s}
+		return nil
+	}
+	var list []string
+	if err := json.Unmarshal(b, &list); err != nil {
+		return err
+	}
+	*a = list
+	return nil
+}
+
+// flexBool accepts a JSON boolean or the strings "true"/"false": Cognito
+// ID tokens carry email_verified as a boolean, but tokens minted by
+// pre-token-generation Lambdas and older pools carry the string.
+type flexBool bool
+
+func (f *flexBool) UnmarshalJSON(b []byte) error {
+	switch string(b) {
+	case "true", `"true"`:
+		*f = true
+	case "false", `"false"`, "null":
+		*f = false
+	default:
+		return errors.New("jwks: boolean claim must be true or false")
+	}
+	return nil
+}

@@ -1,0 +1,54 @@
+// Package jwks validates JWTs signed by keys published as a JWKS: Amazon
+// Cognito ID and access tokens first, and tokens of any other issuer, such
+// as a passkey provider's session tokens.
+//
+// A Validator for a Cognito pool's ID tokens:
+//
+//	v, err := jwks.New(jwks.CognitoConfig("eu-central-1_AbCdEf123", "id", appClientID))
+//	if err != nil { ... }
+//	if err := v.Warm(ctx); err != nil { ... } // optional: load the keys now
+//	claims, err := v.Validate(ctx, idToken)
+//	switch {
+//	case errors.Is(err, jwks.ErrUnavailable): // keys cannot be loaded: 503
+//	case errors.Is(err, jwks.ErrExpired):     // ask the client to refresh: 401
+//	case err != nil:                          // any other rejection: 401
+//	}
+//	fmt.Println(claims.Username, claims.Email, claims.Custom["custom:createdByCorbado"])
+//
+// To protect an API with the access tokens Cognito issues:
+//
+//	v, _ := jwks.New(jwks.CognitoConfig(poolID, "access", appClientID))
+//	mux.Handle("/api/", v.Middleware(api))
+//	// in api: claims, _ := jwks.ClaimsFromContext(r.Context())
+//
+// # What is checked
+//
+// In this order, each failure wrapping ErrInvalidToken and naming the
+// check (never quoting the token): size (at most 16 KiB), compact JWS form
+// (JWE and the JSON serialisation are refused), strict base64url, the
+// header (alg on the allowlist, RS256 by default; kid present; crit, jku,
+// x5u, x5c and jwk refused rather than followed), the key (by kid; its alg,
+// when the JWK names one, must equal the header's), the signature, and
+// only then the claims: exp required, exp and nbf with Config.Leeway, iss
+// exact, token_use, and aud (client_id for Cognito access tokens).
+//
+// Keys are parsed once, when loaded, with github.com/lestrrat-go/jwx/v3;
+// keys not meant for signatures (use, key_ops), symmetric keys, RSA keys
+// under 2048 bits and keys that share a kid are never used. The per-token
+// path parses the compact form itself and decodes claims into a typed
+// struct: no JWT library runs there.
+//
+// # Remote keys
+//
+// Keys from Config.JWKSURL are fetched on first use (or by Warm), one
+// fetch in flight however many callers wait; each caller waits only as
+// long as its own context allows, while the fetch runs under
+// Config.FetchTimeout. Bodies are capped at 1 MiB; only successful
+// fetches are cached. An unknown kid or keys older than Config.MaxKeyAge
+// cause a refetch, at most one per Config.MinRefreshInterval, so a flood
+// of random kids cannot become a flood of fetches. While the endpoint is
+// down, keys already fetched keep working.
+//
+// Package jwkstest makes keys, serves them over httptest and signs
+// tokens, for testing code that relies on this package.
+package jwks

@@ -1,0 +1,71 @@
+package jwks_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"time"
+
+	"github.com/passkeybridge/bridge/jwks"
+	"github.com/passkeybridge/bridge/jwks/jwkstest"
+)
+
+// Cognito ID tokens, with the keys served by a test server standing in
+// for the pool's JWKS endpoint.
+func ExampleCognitoConfig() {
+	key, _ := jwkstest.NewKey()
+	keys := jwkstest.NewServer(key)
+	defer keys.Close()
+
+	cfg := jwks.CognitoConfig("eu-central-1_AbCdEf123", "id", "3n4b5urk1ft4fl3mg5e62d9ado")
+	cfg.JWKSURL = keys.URL() // in production, keep the pool's own URL
+	v, err := jwks.New(cfg)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	idToken, _ := key.Sign(jwkstest.CognitoIDClaims("eu-central-1_AbCdEf123", "3n4b5urk1ft4fl3mg5e62d9ado", "alice@example.com", time.Now()))
+	claims, err := v.Validate(context.Background(), idToken)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(claims.Username, claims.TokenUse, claims.EmailVerified)
+
+	old, _ := key.Sign(jwkstest.CognitoIDClaims("eu-central-1_AbCdEf123", "3n4b5urk1ft4fl3mg5e62d9ado", "alice@example.com", time.Now().Add(-2*time.Hour)))
+	_, err = v.Validate(context.Background(), old)
+	fmt.Println(errors.Is(err, jwks.ErrExpired), errors.Is(err, jwks.ErrInvalidToken), err)
+	// Output:
+	// alice@example.com id true
+	// true true jwks: invalid token: token expired
+}
+
+// Protecting an API route with Cognito access tokens.
+func ExampleValidator_Middleware() {
+	key, _ := jwkstest.NewKey()
+	cfg := jwks.CognitoConfig("us-east-1_Example1", "access", "client123")
+	cfg.JWKSURL, cfg.Keys = "", jwkstest.JWKS(key) // static keys, as from COGNITO_JWKS
+	v, _ := jwks.New(cfg)
+
+	api := v.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		claims, _ := jwks.ClaimsFromContext(r.Context())
+		fmt.Fprintf(w, "hello %s", claims.Username)
+	}))
+
+	access, _ := key.Sign(jwkstest.CognitoAccessClaims("us-east-1_Example1", "client123", "alice", time.Now()))
+	for _, auth := range []string{"Bearer " + access, ""} {
+		req := httptest.NewRequest("GET", "/api/me", nil)
+		req.Header.Set("Authorization", auth)
+		rec := httptest.NewRecorder()
+		api.ServeHTTP(rec, req)
+		body, _ := io.ReadAll(rec.Body)
+		fmt.Println(rec.Code, rec.Header().Get("WWW-Authenticate"), string(body))
+	}
+	// Output:
+	// 200  hello alice
+	// 401 Bearer unauthorized
+}

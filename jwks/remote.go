@@ -1,0 +1,152 @@
+package jwks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+)
+
+// keySource finds the verification key for a kid.
+type keySource interface {
+	key(ctx context.Context, kid string) (*publicKey, error)
+	warm(ctx context.Context) error
+}
+
+// staticKeys are keys given in Config.Keys; they never change.
+type staticKeys keySet
+
+func (s staticKeys) key(_ context.Context, kid string) (*publicKey, error) {
+	if pk := s[kid]; pk != nil {
+		return pk, nil
+	}
+	return nil, errUnknownKid
+}
+
+func (staticKeys) warm(context.Context) error { return nil }
+
+// remoteKeys fetches a JWKS over HTTP and caches what it got.
+//
+// The per-token path reads one atomic pointer. Fetches happen only inside
+// a singleflight call, so at most one is in flight; that call, not its
+// callers, decides whether a fetch is allowed, so a burst of unknown kids
+// costs at most one fetch per MinRefreshInterval.
+type remoteKeys struct {
+	url        string
+	client     *http.Client
+	timeout    time.Duration
+	minRefresh time.Duration
+	maxAge     time.Duration
+	now        func() time.Time
+	algorithms []string
+
+	current atomic.Pointer[snapshot]
+	group   singleflight.Group
+
+	mu          sync.Mutex // guards lastAttempt
+	lastAttempt time.Time
+}
+
+// snapshot is one successful fetch.
+type snapshot struct {
+	keys      keySet
+	fetchedAt time.Time
+}
+
+func (r *remoteKeys) key(ctx context.Context, kid string) (*publicKey, error) {
+	snap := r.current.Load()
+	if snap != nil {
+		if pk := snap.keys[kid]; pk != nil && r.now().Sub(snap.fetchedAt) < r.maxAge {
+			return pk, nil
+		}
+	}
+	fresh, err := r.load(ctx)
+	if err != nil {
+		// A key that went stale is still better than no answer while the
+		// issuer's endpoint is down.
+		if snap != nil {
+			if pk := snap.keys[kid]; pk != nil {
+				return pk, nil
+			}
+		}
+		return nil, err
+	}
+	if pk := fresh.keys[kid]; pk != nil {
+		return pk, nil
+	}
+	return nil, errUnknownKid
+}
+
+func (r *remoteKeys) warm(ctx context.Context) error {
+	_, err := r.load(ctx)
+	return err
+}
+
+// load returns keys no older than allowed by the refresh rules, fetching
+// them if it may. The caller waits only as long as its own ctx allows; the
+// fetch runs on under its own timeout for whoever else is waiting.
+func (r *remoteKeys) load(ctx context.Context) (*snapshot, error) {
+	ch := r.group.DoChan("jwks", func() (any, error) {
+		return r.fetchIfAllowed(context.WithoutCancel(ctx))
+	})
+	select {
+	case res := <-ch:
+		if res.Err != nil {
+			return nil, res.Err
+		}
+		return res.Val.(*snapshot), nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, ctx.Err())
+	}
+}
+
+func (r *remoteKeys) fetchIfAllowed(ctx context.Context) (*snapshot, error) {
+	now := r.now()
+	r.mu.Lock()
+	if cur := r.current.Load(); cur != nil && now.Sub(r.lastAttempt) < r.minRefresh {
+		r.mu.Unlock()
+		return cur, nil
+	}
+	r.lastAttempt = now
+	r.mu.Unlock()
+
+	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	keys, err := r.fetch(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	snap := &snapshot{keys: keys, fetchedAt: now}
+	r.current.Store(snap)
+	return snap, nil
+}
+
+func (r *remoteKeys) fetch(ctx context.Context) (keySet, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.url, nil)
+	if err != nil {
+		return nil, fmt.Errorf("jwks: building request: %w", err)
+	}
+	req.Header.Set("Accept", "application/jwk-set+json, application/json")
+	resp, err := r.client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("jwks: fetching keys: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("jwks: fetching keys: HTTP status %d", resp.StatusCode)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxJWKSSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("jwks: reading keys: %w", err)
+	}
+	if len(body) > MaxJWKSSize {
+		return nil, errors.New("jwks: JWKS document larger than 1 MiB")
+	}
+	return parseKeySet(body, r.algorithms)
+}

@@ -1,0 +1,255 @@
+package jwks_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/passkeybridge/bridge/jwks"
+	"github.com/passkeybridge/bridge/jwks/jwkstest"
+)
+
+// clock is a settable time source for tests.
+type clock struct{ now atomic.Int64 }
+
+func newClock(t time.Time) *clock { c := &clock{}; c.now.Store(t.UnixNano()); return c }
+func (c *clock) Now() time.Time   { return time.Unix(0, c.now.Load()).UTC() }
+func (c *clock) Advance(d time.Duration) {
+	c.now.Add(int64(d))
+}
+
+func newRemote(t *testing.T, srv *jwkstest.Server, clk *clock, mutate ...func(*jwks.Config)) *jwks.Validator {
+	t.Helper()
+	cfg := jwks.CognitoConfig(poolID, "id", clientID)
+	cfg.JWKSURL = srv.URL()
+	cfg.Now = clk.Now
+	for _, m := range mutate {
+		m(&cfg)
+	}
+	v, err := jwks.New(cfg)
+	require.NoError(t, err)
+	return v
+}
+
+func TestRemoteKeysFetchedOnceAndCached(t *testing.T) {
+	key, _ := keys(t)
+	srv := jwkstest.NewServer(key)
+	defer srv.Close()
+	clk := newClock(fixedNow)
+	v := newRemote(t, srv, clk)
+	tok := sign(t, key, idClaims())
+	for range 10 {
+		_, err := v.Validate(context.Background(), tok)
+		require.NoError(t, err)
+	}
+	assert.Equal(t, 1, srv.Requests())
+}
+
+func TestRemoteSingleflight(t *testing.T) {
+	key, _ := keys(t)
+	srv := jwkstest.NewServer(key)
+	defer srv.Close()
+	release := make(chan struct{})
+	var waiting sync.WaitGroup
+	waiting.Add(1)
+	var once sync.Once
+	srv.SetHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		once.Do(waiting.Done)
+		<-release
+		w.Write(jwkstest.JWKS(key))
+	}))
+	v := newRemote(t, srv, newClock(fixedNow))
+	tok := sign(t, key, idClaims())
+
+	const callers = 50
+	var wg sync.WaitGroup
+	errs := make(chan error, callers)
+	for range callers {
+		wg.Go(func() {
+			_, err := v.Validate(context.Background(), tok)
+			errs <- err
+		})
+	}
+	waiting.Wait()
+	time.Sleep(50 * time.Millisecond) // let the other callers pile up on the fetch
+	close(release)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		assert.NoError(t, err)
+	}
+	assert.Equal(t, 1, srv.Requests(), "one in-flight fetch however many callers")
+}
+
+func TestRemoteCallerContextBoundsOnlyThatCaller(t *testing.T) {
+	key, _ := keys(t)
+	srv := jwkstest.NewServer(key)
+	defer srv.Close()
+	release := make(chan struct{})
+	srv.SetHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-release
+		w.Write(jwkstest.JWKS(key))
+	}))
+	v := newRemote(t, srv, newClock(fixedNow))
+	tok := sign(t, key, idClaims())
+
+	patient := make(chan error, 1)
+	go func() {
+		_, err := v.Validate(context.Background(), tok)
+		patient <- err
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	defer cancel()
+	_, err := v.Validate(ctx, tok)
+	assert.ErrorIs(t, err, jwks.ErrUnavailable)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+
+	// The impatient caller leaving does not cancel the fetch the other waits on.
+	close(release)
+	assert.NoError(t, <-patient)
+	assert.Equal(t, 1, srv.Requests())
+}
+
+func TestRemoteFetchTimeout(t *testing.T) {
+	key, _ := keys(t)
+	srv := jwkstest.NewServer(key)
+	defer srv.Close()
+	srv.SetHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-r.Context().Done() // never answers
+	}))
+	v := newRemote(t, srv, newClock(fixedNow), func(c *jwks.Config) { c.FetchTimeout = 50 * time.Millisecond })
+	done := make(chan error, 1)
+	go func() {
+		_, err := v.Validate(context.Background(), sign(t, key, idClaims()))
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		assert.ErrorIs(t, err, jwks.ErrUnavailable)
+		assert.NotErrorIs(t, err, jwks.ErrInvalidToken)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the fetch timeout did not end the fetch")
+	}
+}
+
+func TestRemoteFailuresNotCached(t *testing.T) {
+	key, _ := keys(t)
+	srv := jwkstest.NewServer(key)
+	defer srv.Close()
+	huge := strings.Repeat(" ", jwks.MaxJWKSSize+1)
+	bad := map[string]http.HandlerFunc{
+		"500":         func(w http.ResponseWriter, r *http.Request) { http.Error(w, "down", 500) },
+		"garbage":     func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("<html>not json")) },
+		"huge":        func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(`{"keys":[]}` + huge)) },
+		"no keys":     func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(`{"keys":[]}`)) },
+		"404":         http.NotFound,
+		"private doc": func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(`{"keys":[{"kty":"oct","kid":"x","k":"AAAA"}]}`)) },
+	}
+	for name, h := range bad {
+		t.Run(name, func(t *testing.T) {
+			srv.SetHandler(h)
+			v := newRemote(t, srv, newClock(fixedNow))
+			tok := sign(t, key, idClaims())
+			before := srv.Requests()
+			_, err := v.Validate(context.Background(), tok)
+			assert.ErrorIs(t, err, jwks.ErrUnavailable)
+			assert.Error(t, v.Warm(context.Background()))
+
+			// Failures are not cached: once the endpoint recovers, the next
+			// call fetches again and succeeds.
+			srv.SetHandler(nil)
+			_, err = v.Validate(context.Background(), tok)
+			assert.NoError(t, err)
+			assert.Equal(t, before+3, srv.Requests())
+		})
+	}
+}
+
+func TestRemoteUnknownKidRateLimited(t *testing.T) {
+	key, other := keys(t)
+	srv := jwkstest.NewServer(key)
+	defer srv.Close()
+	clk := newClock(fixedNow)
+	v := newRemote(t, srv, clk, func(c *jwks.Config) { c.MinRefreshInterval = time.Minute })
+	require.NoError(t, v.Warm(context.Background()))
+	require.Equal(t, 1, srv.Requests())
+	_, err := v.Validate(context.Background(), signHeader(t, key, map[string]any{"alg": "RS256", "kid": "early"}, idClaims()))
+	assert.ErrorContains(t, err, "kid")
+	assert.Equal(t, 1, srv.Requests(), "the load by Warm counts: no refetch inside the interval")
+
+	// A flood of random kids costs at most one refetch per interval.
+	clk.Advance(time.Minute)
+	var wg sync.WaitGroup
+	for i := range 1000 {
+		wg.Go(func() {
+			tok := signHeader(t, key, map[string]any{"alg": "RS256", "kid": fmt.Sprintf("random-%d", i)}, idClaims())
+			_, err := v.Validate(context.Background(), tok)
+			assert.ErrorIs(t, err, jwks.ErrInvalidToken)
+		})
+	}
+	wg.Wait()
+	assert.Equal(t, 2, srv.Requests(), "one refetch for the whole burst")
+
+	// Key rotation: a new kid is found once the interval has passed.
+	srv.SetKeys(key, other)
+	rotated := sign(t, other, idClaims())
+	_, err = v.Validate(context.Background(), rotated)
+	assert.ErrorContains(t, err, "kid", "still inside the interval")
+	assert.Equal(t, 2, srv.Requests())
+	clk.Advance(time.Minute)
+	_, err = v.Validate(context.Background(), rotated)
+	assert.NoError(t, err)
+	assert.Equal(t, 3, srv.Requests())
+	// The old key keeps working without a fetch.
+	_, err = v.Validate(context.Background(), sign(t, key, idClaims()))
+	assert.NoError(t, err)
+	assert.Equal(t, 3, srv.Requests())
+}
+
+func TestRemoteStaleKeysRefetchedAndKeptOnFailure(t *testing.T) {
+	key, other := keys(t)
+	srv := jwkstest.NewServer(key, other)
+	defer srv.Close()
+	clk := newClock(fixedNow)
+	v := newRemote(t, srv, clk, func(c *jwks.Config) { c.MaxKeyAge = time.Hour; c.Leeway = 24 * time.Hour })
+	tok := sign(t, key, idClaims())
+	_, err := v.Validate(context.Background(), tok)
+	require.NoError(t, err)
+
+	// After MaxKeyAge the keys are fetched again; the issuer withdrew key.
+	srv.SetKeys(other)
+	clk.Advance(time.Hour)
+	_, err = v.Validate(context.Background(), tok)
+	assert.ErrorContains(t, err, "kid", "a withdrawn key stops being trusted")
+	assert.Equal(t, 2, srv.Requests())
+
+	// When the endpoint is down, stale keys are still used.
+	clk.Advance(2 * time.Hour)
+	srv.SetHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.Error(w, "down", 503) }))
+	_, err = v.Validate(context.Background(), sign(t, other, idClaims()))
+	assert.NoError(t, err)
+	assert.Equal(t, 3, srv.Requests())
+}
+
+func TestWarm(t *testing.T) {
+	key, _ := keys(t)
+	srv := jwkstest.NewServer(key)
+	defer srv.Close()
+	v := newRemote(t, srv, newClock(fixedNow))
+	require.NoError(t, v.Warm(context.Background()))
+	assert.Equal(t, 1, srv.Requests())
+	_, err := v.Validate(context.Background(), sign(t, key, idClaims()))
+	require.NoError(t, err)
+	assert.Equal(t, 1, srv.Requests(), "Validate used the warmed keys")
+
+	static := newCognito(t, "id")
+	assert.NoError(t, static.Warm(context.Background()))
+}
