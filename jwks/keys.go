@@ -5,6 +5,8 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/sha512"
 	"errors"
 	"fmt"
 	"slices"
@@ -123,13 +125,17 @@ func (pk *publicKey) fits(alg string) bool {
 	return false
 }
 
-// hashFor returns the digest an algorithm signs.
-func hashFor(alg string) crypto.Hash {
+// digest hashes the signing input with the algorithm's hash into dst,
+// which the caller keeps on its stack, and returns the used part.
+func digest(dst *[sha512.Size]byte, alg string, input []byte) (crypto.Hash, []byte) {
 	switch alg[2:] {
 	case "384":
-		return crypto.SHA384
+		*(*[sha512.Size384]byte)(dst[:]) = sha512.Sum384(input)
+		return crypto.SHA384, dst[:sha512.Size384]
 	case "512":
-		return crypto.SHA512
+		*dst = sha512.Sum512(input)
+		return crypto.SHA512, dst[:]
 	}
-	return crypto.SHA256
+	*(*[sha256.Size]byte)(dst[:]) = sha256.Sum256(input)
+	return crypto.SHA256, dst[:sha256.Size]
 }

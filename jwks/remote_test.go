@@ -146,12 +146,14 @@ func TestRemoteFailuresNotCached(t *testing.T) {
 	defer srv.Close()
 	huge := strings.Repeat(" ", jwks.MaxJWKSSize+1)
 	bad := map[string]http.HandlerFunc{
-		"500":         func(w http.ResponseWriter, r *http.Request) { http.Error(w, "down", 500) },
-		"garbage":     func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("<html>not json")) },
-		"huge":        func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(`{"keys":[]}` + huge)) },
-		"no keys":     func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(`{"keys":[]}`)) },
-		"404":         http.NotFound,
-		"private doc": func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(`{"keys":[{"kty":"oct","kid":"x","k":"AAAA"}]}`)) },
+		"500":     func(w http.ResponseWriter, r *http.Request) { http.Error(w, "down", 500) },
+		"garbage": func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("<html>not json")) },
+		"huge":    func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(`{"keys":[]}` + huge)) },
+		"no keys": func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(`{"keys":[]}`)) },
+		"404":     http.NotFound,
+		"private doc": func(w http.ResponseWriter, r *http.Request) {
+			w.Write([]byte(`{"keys":[{"kty":"oct","kid":"x","k":"AAAA"}]}`))
+		},
 	}
 	for name, h := range bad {
 		t.Run(name, func(t *testing.T) {

@@ -5,10 +5,13 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"crypto/rsa"
+	"crypto/sha512"
 	"encoding/base64"
 	"encoding/json"
 	"math/big"
 	"slices"
+	"sync"
+	"sync/atomic"
 )
 
 // Validator checks JWTs against the keys of one JWKS and the claims rules
@@ -16,7 +19,17 @@ import (
 type Validator struct {
 	cfg  Config
 	keys keySource
+
+	// headers maps the base64url header segments of tokens that verified
+	// to their decoded header. Issuers reuse a handful of headers (one per
+	// key), so this saves a decode per token; it is copy-on-write, read
+	// without locks, and grows only after a signature verified and only up
+	// to maxCachedHeaders, so hostile tokens cannot fill it.
+	headers  atomic.Pointer[map[string]*header]
+	headerMu sync.Mutex
 }
+
+const maxCachedHeaders = 16
 
 // New checks cfg and returns a Validator. Static keys (Config.Keys) are
 // parsed here; remote keys are fetched on first use or by Warm.
@@ -93,33 +106,29 @@ func (v *Validator) Validate(ctx context.Context, token string) (*Claims, error)
 		return nil, errNotCompact
 	}
 
-	// Decoded parts share one allocation.
-	dec := base64.RawURLEncoding.Strict()
-	hl, pl := dec.DecodedLen(len(headerPart)), dec.DecodedLen(len(payloadPart))
-	out := make([]byte, hl+pl+dec.DecodedLen(len(sigPart)))
-	n, err := dec.Decode(out, headerPart)
-	if err != nil {
-		return nil, errEncoding
+	h, cached := v.cachedHeader(headerPart)
+	if !cached {
+		var err error
+		if h, err = v.decodeHeader(headerPart); err != nil {
+			return nil, err
+		}
 	}
-	rawHeader := out[:n]
-	n, err = dec.Decode(out[hl:], payloadPart)
-	if err != nil {
-		return nil, errEncoding
-	}
-	payload := out[hl : hl+n]
-	n, err = dec.Decode(out[hl+pl:], sigPart)
-	if err != nil {
-		return nil, errEncoding
-	}
-	sig := out[hl+pl : hl+pl+n]
 
-	var h header
-	if err := json.Unmarshal(rawHeader, &h); err != nil {
-		return nil, errHeader
+	// Payload and signature share one allocation.
+	dec := base64.RawURLEncoding.Strict()
+	pl := dec.DecodedLen(len(payloadPart))
+	out := make([]byte, pl+dec.DecodedLen(len(sigPart)))
+	n, err := dec.Decode(out, payloadPart)
+	if err != nil {
+		return nil, errEncoding
 	}
-	if err := v.checkHeader(&h); err != nil {
-		return nil, err
+	payload := out[:n]
+	n, err = dec.Decode(out[pl:], sigPart)
+	if err != nil {
+		return nil, errEncoding
 	}
+	sig := out[pl : pl+n]
+
 	key, err := v.keys.key(ctx, h.Kid)
 	if err != nil {
 		return nil, err
@@ -133,6 +142,9 @@ func (v *Validator) Validate(ctx context.Context, token string) (*Claims, error)
 	if !verifySignature(key, h.Alg, buf[:dot2], sig) {
 		return nil, errSignature
 	}
+	if !cached {
+		v.cacheHeader(headerPart, h)
+	}
 
 	claims, err := decodeClaims(payload)
 	if err != nil {
@@ -142,6 +154,54 @@ func (v *Validator) Validate(ctx context.Context, token string) (*Claims, error)
 		return nil, err
 	}
 	return claims, nil
+}
+
+func (v *Validator) cachedHeader(segment []byte) (*header, bool) {
+	m := v.headers.Load()
+	if m == nil {
+		return nil, false
+	}
+	h, ok := (*m)[string(segment)]
+	return h, ok
+}
+
+func (v *Validator) cacheHeader(segment []byte, h *header) {
+	v.headerMu.Lock()
+	defer v.headerMu.Unlock()
+	old := v.headers.Load()
+	if old != nil && len(*old) >= maxCachedHeaders {
+		return
+	}
+	m := make(map[string]*header, 1+lenOf(old))
+	if old != nil {
+		for k, v := range *old {
+			m[k] = v
+		}
+	}
+	m[string(segment)] = h
+	v.headers.Store(&m)
+}
+
+func lenOf(m *map[string]*header) int {
+	if m == nil {
+		return 0
+	}
+	return len(*m)
+}
+
+func (v *Validator) decodeHeader(segment []byte) (*header, error) {
+	raw, err := base64.RawURLEncoding.Strict().AppendDecode(nil, segment)
+	if err != nil {
+		return nil, errEncoding
+	}
+	h := new(header)
+	if err := json.Unmarshal(raw, h); err != nil {
+		return nil, errHeader
+	}
+	if err := v.checkHeader(h); err != nil {
+		return nil, err
+	}
+	return h, nil
 }
 
 func (v *Validator) checkHeader(h *header) error {
@@ -162,10 +222,8 @@ func (v *Validator) checkHeader(h *header) error {
 }
 
 func verifySignature(key *publicKey, alg string, signingInput, sig []byte) bool {
-	hash := hashFor(alg)
-	hasher := hash.New()
-	hasher.Write(signingInput)
-	digest := hasher.Sum(nil)
+	var buf [sha512.Size]byte
+	hash, digest := digest(&buf, alg, signingInput)
 	switch alg[:2] {
 	case "RS":
 		return rsa.VerifyPKCS1v15(key.rsa, hash, digest, sig) == nil
