@@ -1,0 +1,128 @@
+package cognitobridge
+
+import (
+	"context"
+	"errors"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+
+	"github.com/passkeybridge/bridge/internal/password"
+)
+
+var errEmptyUsername = errors.New("cognitobridge: empty username")
+
+// CreateUser makes sure username exists as a passwordless-in-practice user
+// and returns it. A new user is created with AdminCreateUser (no invitation
+// sent; email = username, email_verified = true, the provider attribute =
+// "true") and confirmed with AdminSetUserPassword: a Permanent random
+// password from crypto/rand that nobody ever learns. Two Cognito calls.
+//
+// CreateUser is idempotent. When the user exists (UsernameExistsException,
+// also the answer to every loser of concurrent creates) it reads the user
+// with AdminGetUser instead and returns it unchanged, with two exceptions:
+//   - a disabled user is an error wrapping ErrUserDisabled;
+//   - a user the store created whose AdminSetUserPassword never happened
+//     (FORCE_CHANGE_PASSWORD and the provider attribute "true") is repaired
+//     with a fresh random password (a third call).
+//
+// A user someone else created is never touched: CreateUser does not mark
+// it as the provider's, and does not set its password even when it waits
+// in FORCE_CHANGE_PASSWORD for an administrator's invitation. Because
+// AdminCreateUser sets the provider attribute in the same call that makes
+// the user, a user of the store's own making always carries it.
+func (s *Store) CreateUser(ctx context.Context, username string) (*User, error) {
+	u, err := s.createUser(ctx, "create user", username)
+	if err != nil {
+		s.logFailure(ctx, "create user", username, err)
+		return nil, err
+	}
+	return u, nil
+}
+
+func (s *Store) createUser(ctx context.Context, op, username string) (*User, error) {
+	if username == "" {
+		return nil, &Error{Op: op, Err: errEmptyUsername}
+	}
+	// Two rounds at most: the second only when the user vanished between
+	// UsernameExistsException and AdminGetUser (an administrator deleted it).
+	for range 2 {
+		u, exists, err := s.tryCreate(ctx, op, username)
+		if err != nil || !exists {
+			return u, err
+		}
+		u, err = s.getUser(ctx, op, username)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case u.Status == StatusNotExists:
+			continue
+		case u.Status == StatusDisabled:
+			return nil, &Error{Op: op, Kind: ErrUserDisabled}
+		case u.CognitoStatus == string(types.UserStatusTypeForceChangePassword) && u.CreatedByProvider:
+			if err := s.setRandomPassword(ctx, op, u.Username); err != nil {
+				return nil, err
+			}
+			u.CognitoStatus = string(types.UserStatusTypeConfirmed)
+			s.log.LogAttrs(ctx, levelInfo, "cognitobridge: repaired half-created user", userAttr(username))
+		}
+		return u, nil
+	}
+	return nil, &Error{Op: op, Call: "AdminGetUser", Kind: ErrUnavailable,
+		Err: errors.New("cognitobridge: user exists and does not exist in turn")}
+}
+
+// tryCreate runs AdminCreateUser and, when it made the user, confirms it.
+// exists reports UsernameExistsException.
+func (s *Store) tryCreate(ctx context.Context, op, username string) (u *User, exists bool, err error) {
+	out, err := s.client.AdminCreateUser(ctx, &cip.AdminCreateUserInput{
+		UserPoolId:    aws.String(s.poolID),
+		Username:      aws.String(username),
+		MessageAction: types.MessageActionTypeSuppress,
+		UserAttributes: []types.AttributeType{
+			{Name: aws.String("email"), Value: aws.String(username)},
+			{Name: aws.String("email_verified"), Value: aws.String("true")},
+			{Name: aws.String(s.attr), Value: aws.String("true")},
+		},
+	})
+	if err != nil {
+		if code, _ := apiCode(err); code == codeUsernameExists {
+			return nil, true, nil
+		}
+		return nil, false, callError(op, "AdminCreateUser", err)
+	}
+	u = &User{Username: username, Status: StatusExists, Enabled: true}
+	if out.User != nil {
+		u = s.user(aws.ToString(out.User.Username), username, out.User.Enabled, out.User.UserStatus, out.User.Attributes)
+	}
+	if err := s.setRandomPassword(ctx, op, u.Username); err != nil {
+		// The user stays in FORCE_CHANGE_PASSWORD with the provider
+		// attribute: the next CreateUser or Login repairs it.
+		return nil, false, err
+	}
+	u.CognitoStatus = string(types.UserStatusTypeConfirmed)
+	s.log.LogAttrs(ctx, levelInfo, "cognitobridge: created user", userAttr(username))
+	return u, false, nil
+}
+
+// setRandomPassword gives the user a Permanent random password, which
+// moves it from FORCE_CHANGE_PASSWORD to CONFIRMED. The password is
+// dropped as soon as the call returns.
+func (s *Store) setRandomPassword(ctx context.Context, op, username string) error {
+	pw, err := password.Generate()
+	if err != nil {
+		return &Error{Op: op, Err: err}
+	}
+	_, err = s.client.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{
+		UserPoolId: aws.String(s.poolID),
+		Username:   aws.String(username),
+		Password:   aws.String(pw),
+		Permanent:  true,
+	})
+	if err != nil {
+		return callError(op, "AdminSetUserPassword", err)
+	}
+	return nil
+}

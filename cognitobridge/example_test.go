@@ -1,0 +1,171 @@
+package cognitobridge_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log"
+	"slices"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+
+	"github.com/passkeybridge/bridge/challenge"
+	"github.com/passkeybridge/bridge/cognitobridge"
+	"github.com/passkeybridge/bridge/cognitobridge/cognitotest"
+	"github.com/passkeybridge/bridge/jwks"
+)
+
+// exampleStore starts an emulated pool whose Lambda triggers and store
+// share a proof key, as a deployment's Lambda and backend do.
+func exampleStore() (*cognitobridge.Store, *cognitotest.Server) {
+	key := make([]byte, challenge.MinKeySize)
+	_, _ = rand.Read(key)
+	proof, err := challenge.NewHMACProof(key)
+	if err != nil {
+		log.Fatal(err)
+	}
+	triggers, err := challenge.New(challenge.Config{Verifier: proof})
+	if err != nil {
+		log.Fatal(err)
+	}
+	srv, err := cognitotest.NewServer(cognitotest.Config{Triggers: triggers, ClientSecret: true, SigningKey: signingKey()})
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	idCfg := jwks.CognitoConfig(srv.UserPoolID(), "id", srv.ClientID())
+	idCfg.JWKSURL = srv.JWKSURL() // the emulator's keys instead of AWS's
+	idTokens, err := jwks.New(idCfg)
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	store, err := cognitobridge.New(cognitobridge.Config{
+		// In production: cognitoidentityprovider.NewFromConfig(awsCfg).
+		// NoRetryDelay keeps the SDK's retries but skips their back-off.
+		Client:       srv.Client(cognitotest.NoRetryDelay),
+		UserPoolID:   srv.UserPoolID(),
+		ClientID:     srv.ClientID(),
+		ClientSecret: srv.ClientSecret(),
+		Proof:        proof,
+		IDTokens:     idTokens,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	return store, srv
+}
+
+func Example() {
+	store, srv := exampleStore()
+	defer srv.Close()
+	ctx := context.Background()
+
+	// A passkey provider has verified the user: sign them in. The first
+	// login creates the Cognito user.
+	sess, err := store.Login(ctx, "ada@example.com")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("signed in:", sess.Email)
+
+	// The seed's front end receives the session as JSON.
+	b, _ := json.Marshal(sess)
+	var m map[string]any
+	_ = json.Unmarshal(b, &m)
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	fmt.Println(keys)
+
+	u, err := store.Status(ctx, "ada@example.com")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(u.Status, "created by provider:", u.CreatedByProvider)
+	// Output:
+	// signed in: ada@example.com
+	// [accessToken cognitoUUID email expires idToken name refreshToken]
+	// exists created by provider: true
+}
+
+func ExampleStore_Login_disabled() {
+	store, srv := exampleStore()
+	defer srv.Close()
+	ctx := context.Background()
+
+	if _, err := store.CreateUser(ctx, "eve@example.com"); err != nil {
+		log.Fatal(err)
+	}
+	disableForExample(srv, "eve@example.com")
+
+	_, err := store.Login(ctx, "eve@example.com")
+	switch {
+	case errors.Is(err, cognitobridge.ErrUserDisabled):
+		fmt.Println("403: account disabled")
+	case errors.Is(err, cognitobridge.ErrUnavailable):
+		fmt.Println("503: try again later")
+	case err != nil:
+		fmt.Println("500")
+	}
+	// Output: 403: account disabled
+}
+
+func ExampleStore_VerifyPassword() {
+	store, srv := exampleStore()
+	defer srv.Close()
+	ctx := context.Background()
+
+	// Outages are errors, never "wrong password".
+	srv.FailNext("InitiateAuth", 10, cognitotest.FaultThrottle)
+	_, err := store.VerifyPassword(ctx, "grace@example.com", "Some-Password-1")
+	fmt.Println(errors.Is(err, cognitobridge.ErrUnavailable))
+	srv.ClearFaults()
+
+	ok, err := store.VerifyPassword(ctx, "grace@example.com", "Some-Password-1")
+	fmt.Println(ok, err)
+	// Output:
+	// true
+	// false <nil>
+}
+
+func ExampleStore_Refresh() {
+	store, srv := exampleStore()
+	defer srv.Close()
+	ctx := context.Background()
+
+	sess, err := store.Login(ctx, "lin@example.com")
+	if err != nil {
+		log.Fatal(err)
+	}
+	next, err := store.Refresh(ctx, "lin@example.com", sess.RefreshToken)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("same refresh token:", next.RefreshToken == sess.RefreshToken)
+
+	if err := store.SignOut(ctx, next.AccessToken); err != nil {
+		log.Fatal(err)
+	}
+	_, err = store.Refresh(ctx, "lin@example.com", sess.RefreshToken)
+	fmt.Println(errors.Is(err, cognitobridge.ErrNotAuthorized))
+	// Output:
+	// same refresh token: true
+	// true
+}
+
+// disableForExample does what an administrator does in the console.
+func disableForExample(srv *cognitotest.Server, username string) {
+	_, err := srv.Client().AdminDisableUser(context.Background(), &cip.AdminDisableUserInput{
+		UserPoolId: aws.String(srv.UserPoolID()),
+		Username:   aws.String(username),
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+}

@@ -1,0 +1,71 @@
+package testtools
+
+import (
+	"errors"
+	"fmt"
+	"os/exec"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// DynaliteScript is dynalite's command-line entry point inside the npm tree
+// (its package.json "bin"). .ci/run installs dynalite@4.0.0.
+const DynaliteScript = "dynalite/cli.js"
+
+// StartDynalite starts dynalite, an independent DynamoDB emulator written in
+// Node, on a free loopback port, keeping its tables in memory (so every call
+// starts empty), waits until it answers, and stops it when the test ends. It
+// returns the endpoint, such as http://127.0.0.1:40123, for the SDK's
+// BaseEndpoint. Tables are ACTIVE as soon as CreateTable returns.
+//
+// When dynalite or node is missing the test is skipped, or fails under
+// CI=true (see Missing).
+func StartDynalite(t testing.TB) string {
+	t.Helper()
+	node, script := NodeModule(t, DynaliteScript)
+	if node == "" {
+		return "" // Missing has skipped or failed the test
+	}
+	port, err := freePort()
+	if err != nil {
+		t.Fatalf("testtools: free port: %v", err)
+	}
+
+	out := &tailBuffer{max: 16 << 10}
+	cmd := exec.Command(node, script,
+		"--host", "127.0.0.1",
+		"--port", strconv.Itoa(port),
+		// Without these, new tables stay CREATING for half a second and
+		// every test would have to wait for them.
+		"--createTableMs", "0",
+		"--deleteTableMs", "0",
+		"--updateTableMs", "0",
+	)
+	cmd.Dir = t.TempDir()
+	cmd.Stdout, cmd.Stderr = out, out
+	cmd.WaitDelay = 5 * time.Second
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("testtools: start dynalite: %v", err)
+	}
+	exited := make(chan struct{})
+	var waitErr error
+	go func() {
+		waitErr = cmd.Wait()
+		close(exited)
+	}()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-exited
+	})
+
+	endpoint := "http://127.0.0.1:" + strconv.Itoa(port)
+	// dynalite answers GET / with 200 "healthy: dynamodb.<region>.amazonaws.com".
+	if err := waitHealthy(endpoint+"/", exited, 30*time.Second); err != nil {
+		if errors.Is(err, errExited) {
+			err = fmt.Errorf("%w: %v", err, waitErr)
+		}
+		t.Fatalf("testtools: dynalite did not come up: %v\noutput:\n%s", err, out.String())
+	}
+	return endpoint
+}
