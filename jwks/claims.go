@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
-	"strconv"
 	"strings"
 	"time"
 
@@ -62,10 +61,10 @@ type wireClaims struct {
 	Iss             string      `json:"iss"`
 	Sub             string      `json:"sub"`
 	Aud             audience    `json:"aud"`
-	Exp             numericDate `json:"exp"`
-	Nbf             numericDate `json:"nbf"`
-	Iat             numericDate `json:"iat"`
-	AuthTime        numericDate `json:"auth_time"`
+	Exp             float64     `json:"exp"`
+	Nbf             float64     `json:"nbf"`
+	Iat             float64     `json:"iat"`
+	AuthTime        float64     `json:"auth_time"`
 	TokenUse        string      `json:"token_use"`
 	ClientID        string      `json:"client_id"`
 	CognitoUsername string      `json:"cognito:username"`
@@ -94,12 +93,18 @@ func decodeClaimsWith(unmarshal func([]byte, any) error, payload []byte) (*Claim
 	c.TokenUse, c.ClientID, c.Username = w.TokenUse, w.ClientID, w.CognitoUsername
 	c.Email, c.EmailVerified, c.Name = w.Email, bool(w.EmailVerified), w.Name
 	c.Groups, c.Scope, c.ID = w.Groups, w.Scope, w.Jti
-	c.ExpiresAt, c.IssuedAt = w.Exp.time(), w.Iat.time()
-	c.NotBefore, c.AuthTime = w.Nbf.time(), w.AuthTime.time()
+	for _, d := range [...]float64{w.Exp, w.Nbf, w.Iat, w.AuthTime} {
+		if d < 0 || d > maxUnixSeconds {
+			return nil, errClaims
+		}
+	}
+	c.ExpiresAt, c.IssuedAt = unixTime(w.Exp), unixTime(w.Iat)
+	c.NotBefore, c.AuthTime = unixTime(w.Nbf), unixTime(w.AuthTime)
 	if c.Username == "" {
 		c.Username = w.Username
 	}
-	if !w.Exp.set {
+	if w.Exp == 0 {
+		// Absent, null or 0: a token that never expires is not accepted.
 		return nil, errNoExp
 	}
 	// The second decode runs only for tokens that carry custom attributes.
@@ -126,39 +131,20 @@ func decodeClaimsWith(unmarshal func([]byte, any) error, payload []byte) (*Claim
 	return c, nil
 }
 
-// numericDate is a JWT NumericDate: a JSON number of seconds since the
-// epoch. Strings, booleans and out-of-range numbers are malformed.
-type numericDate struct {
-	set     bool
-	seconds float64
-}
-
-func (d *numericDate) UnmarshalJSON(b []byte) error {
-	// encoding/json has checked b is one JSON value; only a number is a date.
-	if len(b) == 0 || (b[0] != '-' && (b[0] < '0' || b[0] > '9')) {
-		return errNullDate
-	}
-	f, err := strconv.ParseFloat(string(b), 64)
-	if err != nil {
-		return errNullDate
-	}
-	if math.IsNaN(f) || math.IsInf(f, 0) || f < 0 || f > maxUnixSeconds {
-		return errNullDate
-	}
-	d.set, d.seconds = true, f
-	return nil
-}
+// NumericDates (exp, nbf, iat, auth_time) decode as plain float64 fields,
+// which costs no allocation: a string or boolean is a decode error, and
+// absent, null and 0 all read as 0, the epoch itself, which no issuer
+// means. Negative values and years past 9999 are malformed.
 
 // maxUnixSeconds keeps time conversion exact: the year 9999.
 const maxUnixSeconds = 253402300799
 
-var errNullDate = errors.New("jwks: NumericDate must be a non-negative number")
-
-func (d numericDate) time() time.Time {
-	if !d.set {
+// unixTime converts a NumericDate; 0 (absent) is the zero Time.
+func unixTime(seconds float64) time.Time {
+	if seconds == 0 {
 		return time.Time{}
 	}
-	sec, frac := math.Modf(d.seconds)
+	sec, frac := math.Modf(seconds)
 	return time.Unix(int64(sec), int64(frac*1e9))
 }
 
