@@ -24,6 +24,13 @@ func (s *Store) StartSessionWithAnswer(ctx context.Context, username, answer str
 }
 
 // LoginWithAnswer is Login in provider-token mode; see StartSessionWithAnswer.
+//
+// A user Cognito does not know is created before Cognito hands the answer
+// to the Lambda, so a bogus token for a new username still leaves that
+// (passwordless, provider-marked) user behind. Check the token in the
+// backend first (corbado.SessionValidator does); the Lambda's check is the
+// second, independent one that makes a compromised backend unable to mint
+// sessions alone.
 func (s *Store) LoginWithAnswer(ctx context.Context, username, answer string) (*Session, error) {
 	const op = "login with answer"
 	if answer == "" {
