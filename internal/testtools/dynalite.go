@@ -17,7 +17,8 @@ const DynaliteScript = "dynalite/cli.js"
 // Node, on a free loopback port, keeping its tables in memory (so every call
 // starts empty), waits until it answers, and stops it when the test ends. It
 // returns the endpoint, such as http://127.0.0.1:40123, for the SDK's
-// BaseEndpoint. Tables are ACTIVE as soon as CreateTable returns.
+// BaseEndpoint. CreateTable returns before the table is ACTIVE, as on AWS:
+// wait for it (dynamodb.NewTableExistsWaiter with a short MinDelay).
 //
 // When dynalite or node is missing the test is skipped, or fails under
 // CI=true (see Missing).

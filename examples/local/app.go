@@ -1,0 +1,298 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+
+	"github.com/passkeybridge/bridge/challenge"
+	"github.com/passkeybridge/bridge/cognitobridge"
+	"github.com/passkeybridge/bridge/cognitobridge/cognitotest"
+	"github.com/passkeybridge/bridge/jwks"
+	"github.com/passkeybridge/bridge/passkey"
+)
+
+//go:embed web
+var webFiles embed.FS
+
+// config is what the flags set.
+type config struct {
+	// Addr is the listen address; port 0 picks a free one.
+	Addr string
+	// CredentialsFile keeps the passkeys; "" means a file in a temporary
+	// directory that is removed at shutdown.
+	CredentialsFile string
+	// SeedUser is the password user created at start-up, the stand-in for
+	// a user of the seed's pool; SeedPassword "" means a random password.
+	SeedUser, SeedPassword string
+	// Logger receives the logs of every part; nil discards them.
+	Logger *slog.Logger
+}
+
+// app is everything `go run ./examples/local` starts: an emulated Cognito
+// pool with the challenge triggers in process, the Cognito store, the
+// passkey relying party, and the web page, on one listener.
+type app struct {
+	// URL is where the page is served: http://localhost:<port>. The
+	// browser must use this name, not 127.0.0.1: the passkeys' RP ID is
+	// localhost, and browsers treat http://localhost as a secure context.
+	URL string
+	// SeedUser and SeedPassword sign in the seeded password user.
+	SeedUser, SeedPassword string
+	// IDTokens validates the pool's ID tokens (the page shows their claims).
+	IDTokens *jwks.Validator
+	// CredentialsFile is where the passkeys are kept.
+	CredentialsFile string
+
+	srv     *http.Server
+	ln      net.Listener
+	pool    *cognitotest.Server
+	store   *cognitobridge.Store
+	log     *slog.Logger
+	tempDir string
+}
+
+// newApp builds the app and starts listening; Serve serves it.
+func newApp(cfg config) (*app, error) {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	a := &app{log: log, SeedUser: cfg.SeedUser, SeedPassword: cfg.SeedPassword}
+	built := false
+	defer func() {
+		if !built {
+			a.close() // what was started so far
+		}
+	}()
+
+	var err error
+	a.ln, err = net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return nil, err
+	}
+	port := a.ln.Addr().(*net.TCPAddr).Port
+	a.URL = "http://localhost:" + strconv.Itoa(port)
+
+	// The proof key is shared by the "backend" (the store) and the
+	// "Lambda" (the triggers), which here run in one process.
+	key := make([]byte, challenge.MinKeySize)
+	if _, err := rand.Read(key); err != nil {
+		return nil, err
+	}
+	proof, err := challenge.NewHMACProof(key)
+	if err != nil {
+		return nil, err
+	}
+	triggers, err := challenge.New(challenge.Config{Verifier: proof})
+	if err != nil {
+		return nil, err
+	}
+	a.pool, err = cognitotest.NewServer(cognitotest.Config{Triggers: triggers, ClientSecret: true})
+	if err != nil {
+		return nil, fmt.Errorf("cognito emulator: %w", err)
+	}
+
+	idCfg := jwks.CognitoConfig(a.pool.UserPoolID(), "id", a.pool.ClientID())
+	idCfg.JWKSURL = a.pool.JWKSURL() // the emulator's keys, not AWS's
+	a.IDTokens, err = jwks.New(idCfg)
+	if err != nil {
+		return nil, err
+	}
+	a.store, err = cognitobridge.New(cognitobridge.Config{
+		Client:       a.pool.Client(),
+		UserPoolID:   a.pool.UserPoolID(),
+		ClientID:     a.pool.ClientID(),
+		ClientSecret: a.pool.ClientSecret(),
+		Proof:        proof,
+		IDTokens:     a.IDTokens,
+		Logger:       log,
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	if err := a.seed(); err != nil {
+		return nil, fmt.Errorf("seed user: %w", err)
+	}
+
+	a.CredentialsFile = cfg.CredentialsFile
+	if a.CredentialsFile == "" {
+		a.tempDir, err = os.MkdirTemp("", "passkeybridge-local-")
+		if err != nil {
+			return nil, err
+		}
+		a.CredentialsFile = filepath.Join(a.tempDir, "passkeys.json")
+	}
+	creds, err := passkey.OpenFileStore(a.CredentialsFile)
+	if err != nil {
+		return nil, err
+	}
+	rp, err := passkey.New(passkey.Config{
+		RPID:          "localhost",
+		RPDisplayName: "passkeybridge local demo",
+		RPOrigins:     []string{a.URL},
+		Store:         a.store,
+		Credentials:   creds,
+		IDTokens:      a.IDTokens,
+		Logger:        log,
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	web, err := fs.Sub(webFiles, "web")
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/", http.FileServerFS(web))
+	mux.Handle("/api/passkey/", http.StripPrefix("/api/passkey", rp.Handler()))
+	mux.HandleFunc("POST /api/claims", a.serveClaims)
+	mux.HandleFunc("POST /api/signout", a.serveSignOut)
+	a.srv = &http.Server{
+		Handler:           securityHeaders(mux),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	built = true
+	return a, nil
+}
+
+// seed creates the password user, as the seed's pool has them.
+func (a *app) seed() error {
+	if a.SeedUser == "" {
+		return nil
+	}
+	if a.SeedPassword == "" {
+		// Random, but easy to type: upper and lower case, a digit and a
+		// symbol satisfy Cognito's default policy; about 60 random bits.
+		a.SeedPassword = "Demo-" + strings.ToLower(rand.Text()[:12]) + "-1"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	client := a.pool.Client()
+	if _, err := client.AdminCreateUser(ctx, &cip.AdminCreateUserInput{
+		UserPoolId:    aws.String(a.pool.UserPoolID()),
+		Username:      aws.String(a.SeedUser),
+		MessageAction: types.MessageActionTypeSuppress,
+		UserAttributes: []types.AttributeType{
+			{Name: aws.String("email"), Value: aws.String(a.SeedUser)},
+			{Name: aws.String("email_verified"), Value: aws.String("true")},
+			{Name: aws.String("name"), Value: aws.String("Grace (password user)")},
+		},
+	}); err != nil {
+		return err
+	}
+	_, err := client.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{
+		UserPoolId: aws.String(a.pool.UserPoolID()),
+		Username:   aws.String(a.SeedUser),
+		Password:   aws.String(a.SeedPassword),
+		Permanent:  true,
+	})
+	return err
+}
+
+// Serve serves the app until Shutdown; then it returns http.ErrServerClosed.
+func (a *app) Serve() error {
+	return a.srv.Serve(a.ln)
+}
+
+// Shutdown stops accepting requests, waits for those in flight (until ctx
+// ends), and stops the emulator and removes the temporary directory.
+func (a *app) Shutdown(ctx context.Context) error {
+	err := a.srv.Shutdown(ctx)
+	a.close()
+	return err
+}
+
+func (a *app) close() {
+	if a.srv == nil && a.ln != nil {
+		a.ln.Close()
+	}
+	if a.pool != nil {
+		a.pool.Close()
+	}
+	if a.tempDir != "" {
+		_ = os.RemoveAll(a.tempDir)
+	}
+}
+
+// serveClaims shows the page what is in its ID token: the claims the
+// server validated with jwks, exactly as a protected API would see them.
+func (a *app) serveClaims(w http.ResponseWriter, r *http.Request) {
+	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok {
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "not_authorized"})
+		return
+	}
+	claims, err := a.IDTokens.Validate(r.Context(), token)
+	if err != nil {
+		a.log.InfoContext(r.Context(), "local: ID token rejected", slog.String("error", err.Error()))
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "not_authorized"})
+		return
+	}
+	var all map[string]any
+	if err := claims.Decode(&all); err != nil {
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "internal"})
+		return
+	}
+	writeJSON(w, http.StatusOK, all)
+}
+
+// serveSignOut revokes the session's tokens (Cognito's GlobalSignOut with
+// the access token).
+func (a *app) serveSignOut(w http.ResponseWriter, r *http.Request) {
+	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok {
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "not_authorized"})
+		return
+	}
+	if err := a.store.SignOut(r.Context(), token); err != nil {
+		status := http.StatusInternalServerError
+		if errors.Is(err, cognitobridge.ErrNotAuthorized) {
+			status = http.StatusUnauthorized
+		}
+		a.log.InfoContext(r.Context(), "local: sign-out failed", slog.String("error", err.Error()))
+		writeJSON(w, status, map[string]string{"error": "sign_out_failed"})
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// securityHeaders keeps the page to its own scripts and out of frames.
+func securityHeaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hdr := w.Header()
+		hdr.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+		hdr.Set("X-Content-Type-Options", "nosniff")
+		hdr.Set("Referrer-Policy", "no-referrer")
+		h.ServeHTTP(w, r)
+	})
+}
