@@ -58,23 +58,23 @@ func (c *Claims) Decode(v any) error {
 // RSA verification. It only ever sees payloads whose signature verified,
 // and FuzzClaimsDecoders pins it to encoding/json's answers.
 type wireClaims struct {
-	Iss             string      `json:"iss"`
-	Sub             string      `json:"sub"`
-	Aud             audience    `json:"aud"`
-	Exp             float64     `json:"exp"`
-	Nbf             float64     `json:"nbf"`
-	Iat             float64     `json:"iat"`
-	AuthTime        float64     `json:"auth_time"`
-	TokenUse        string      `json:"token_use"`
-	ClientID        string      `json:"client_id"`
-	CognitoUsername string      `json:"cognito:username"`
-	Username        string      `json:"username"`
-	Email           string      `json:"email"`
-	EmailVerified   flexBool    `json:"email_verified"`
-	Name            string      `json:"name"`
-	Groups          []string    `json:"cognito:groups"`
-	Scope           string      `json:"scope"`
-	Jti             string      `json:"jti"`
+	Iss             string   `json:"iss"`
+	Sub             string   `json:"sub"`
+	Aud             audience `json:"aud"`
+	Exp             float64  `json:"exp"`
+	Nbf             float64  `json:"nbf"`
+	Iat             float64  `json:"iat"`
+	AuthTime        float64  `json:"auth_time"`
+	TokenUse        string   `json:"token_use"`
+	ClientID        string   `json:"client_id"`
+	CognitoUsername string   `json:"cognito:username"`
+	Username        string   `json:"username"`
+	Email           string   `json:"email"`
+	EmailVerified   flexBool `json:"email_verified"`
+	Name            string   `json:"name"`
+	Groups          []string `json:"cognito:groups"`
+	Scope           string   `json:"scope"`
+	Jti             string   `json:"jti"`
 }
 
 var customPrefix = []byte(`"custom:`)
