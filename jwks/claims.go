@@ -89,7 +89,7 @@ func decodeClaimsWith(unmarshal func([]byte, any) error, payload []byte) (*Claim
 	if err := unmarshal(payload, w); err != nil {
 		return nil, errClaims
 	}
-	c.Issuer, c.Subject, c.Audience = w.Iss, w.Sub, w.Aud
+	c.Issuer, c.Subject, c.Audience = w.Iss, w.Sub, w.Aud.values
 	c.TokenUse, c.ClientID, c.Username = w.TokenUse, w.ClientID, w.CognitoUsername
 	c.Email, c.EmailVerified, c.Name = w.Email, bool(w.EmailVerified), w.Name
 	c.Groups, c.Scope, c.ID = w.Groups, w.Scope, w.Jti
@@ -106,6 +106,10 @@ func decodeClaimsWith(unmarshal func([]byte, any) error, payload []byte) (*Claim
 	if w.Exp == 0 {
 		// Absent, null or 0: a token that never expires is not accepted.
 		return nil, errNoExp
+	}
+	// A claim spelled two ways, or a registered claim null: see members.go.
+	if !claimMembers.check(payload) {
+		return nil, errMemberNames
 	}
 	// The second decode runs only for tokens that carry custom attributes.
 	if bytes.Contains(payload, customPrefix) {
@@ -149,27 +153,32 @@ func unixTime(seconds float64) time.Time {
 }
 
 // audience is aud: a string or an array of strings (RFC 7519 §4.1.3).
-type audience []string
+// Cognito ID tokens carry the string form, and only it is accepted for
+// them, as AWS's aws-jwt-verify does; array records which form came.
+type audience struct {
+	values []string
+	array  bool
+}
 
 func (a *audience) UnmarshalJSON(b []byte) error {
 	if len(b) > 1 && b[0] == '"' {
 		// The common case, a plain string, without a second decoder.
 		if bytes.IndexByte(b, '\\') < 0 {
-			*a = audience{string(b[1 : len(b)-1])}
+			*a = audience{values: []string{string(b[1 : len(b)-1])}}
 			return nil
 		}
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
 			return err
 		}
-		*a = audience{s}
+		*a = audience{values: []string{s}}
 		return nil
 	}
 	var list []string
 	if err := json.Unmarshal(b, &list); err != nil {
 		return err
 	}
-	*a = list
+	*a = audience{values: list, array: list != nil}
 	return nil
 }
 

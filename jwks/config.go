@@ -31,7 +31,9 @@ type Config struct {
 	// per-project issuer), never for a shared issuer.
 	SkipAudienceCheck bool
 	// TokenUse, when set, must equal the token_use claim: "id" or "access"
-	// for Cognito; "" for issuers without that claim.
+	// for Cognito; "" for issuers without that claim. With "id", aud must
+	// be a single string, as Cognito writes it (and AWS's aws-jwt-verify
+	// requires), not an array.
 	TokenUse string
 	// Algorithms is the allowlist of JWS algorithms. Default ["RS256"].
 	// Supported: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512.

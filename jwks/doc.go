@@ -30,7 +30,11 @@
 // x5u, x5c and jwk refused rather than followed), the key (by kid; its alg,
 // when the JWK names one, must equal the header's), the signature, and
 // only then the claims: exp required, exp and nbf with Config.Leeway, iss
-// exact, token_use, and aud (client_id for Cognito access tokens).
+// exact, token_use, and aud (client_id for Cognito access tokens; a single
+// string for ID tokens). Header and claim names are read exactly: a member
+// this package reads spelled in another case ("EXP", "Kid") is refused, and
+// so is null for a registered claim, so that no token reads differently
+// here than in AWS's aws-jwt-verify (see internal/attack).
 //
 // Keys are parsed once, when loaded, with github.com/lestrrat-go/jwx/v3;
 // keys not meant for signatures (use, key_ops), symmetric keys, RSA keys

@@ -48,4 +48,5 @@ const (
 	errTokenUse        = rejection("token_use not accepted")
 	errEmptyToken      = rejection("empty token")
 	errKeyTypeMismatch = rejection("key type does not fit the algorithm")
+	errMemberNames     = rejection("member name in another case, or a registered claim null")
 )

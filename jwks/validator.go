@@ -198,6 +198,9 @@ func (v *Validator) decodeHeader(segment []byte) (*header, error) {
 	if err := json.Unmarshal(raw, h); err != nil {
 		return nil, errHeader
 	}
+	if !headerMembers.check(raw) {
+		return nil, errMemberNames
+	}
 	if err := v.checkHeader(h); err != nil {
 		return nil, err
 	}
@@ -266,6 +269,11 @@ func (v *Validator) checkClaims(c *Claims) error {
 			return errClientID
 		}
 		return nil
+	}
+	if v.cfg.TokenUse == "id" && c.wire.Aud.array {
+		// Cognito writes an ID token's aud as a string, naming its one
+		// app client.
+		return errAudience
 	}
 	for _, aud := range c.Audience {
 		if slices.Contains(v.cfg.Audiences, aud) {
