@@ -10,6 +10,7 @@ import (
 
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/passkeybridge/bridge/challenge"
 	"github.com/passkeybridge/bridge/internal/secrethash"
@@ -99,6 +100,12 @@ type Store struct {
 	passwordFlow types.AuthFlowType
 	log          *slog.Logger
 	now          func() time.Time
+
+	// creates coalesces concurrent creates of one username in this
+	// process, so a burst of first logins spends one AdminCreateUser and
+	// one AdminSetUserPassword of Cognito's small, fixed write quotas
+	// instead of one each.
+	creates singleflight.Group
 }
 
 // New checks cfg and returns a Store built on a copy of it.

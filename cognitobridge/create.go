@@ -41,10 +41,34 @@ func (s *Store) CreateUser(ctx context.Context, username string) (*User, error) 
 	return u, nil
 }
 
+// createUser runs createUserOnce for username once however many callers
+// ask at the same time. Each caller waits only as long as its own ctx
+// allows; one that joined a create whose leader's context ended tries
+// again under its own, so a leader's cancellation never becomes a
+// follower's error.
 func (s *Store) createUser(ctx context.Context, op, username string) (*User, error) {
 	if username == "" {
 		return nil, &Error{Op: op, Err: errEmptyUsername}
 	}
+	ch := s.creates.DoChan(username, func() (any, error) {
+		return s.createUserOnce(ctx, op, username)
+	})
+	select {
+	case res := <-ch:
+		if res.Err != nil {
+			if res.Shared && isContextError(res.Err) && ctx.Err() == nil {
+				return s.createUserOnce(ctx, op, username)
+			}
+			return nil, res.Err
+		}
+		u := *res.Val.(*User) // each caller gets its own copy
+		return &u, nil
+	case <-ctx.Done():
+		return nil, &Error{Op: op, Kind: classify(ctx.Err()), Err: ctx.Err()}
+	}
+}
+
+func (s *Store) createUserOnce(ctx context.Context, op, username string) (*User, error) {
 	// Two rounds at most: the second only when the user vanished between
 	// UsernameExistsException and AdminGetUser (an administrator deleted it).
 	for range 2 {
@@ -125,4 +149,8 @@ func (s *Store) setRandomPassword(ctx context.Context, op, username string) erro
 		return callError(op, "AdminSetUserPassword", err)
 	}
 	return nil
+}
+
+func isContextError(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/stretchr/testify/assert"
@@ -237,4 +238,34 @@ func TestCreateUserConcurrent(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Concurrent creates of one user in one Store cost Cognito one create,
+// and a caller whose context ends leaves the others' create alone.
+func TestCreateUserCoalesced(t *testing.T) {
+	e := newEnv(t)
+	e.srv.SetLatency("AdminCreateUser", 100*time.Millisecond)
+	ctx := context.Background()
+
+	impatient, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	errs := make([]error, 20)
+	for i := range errs {
+		wg.Go(func() {
+			c := ctx
+			if i == 0 {
+				c = impatient
+			}
+			_, errs[i] = e.store.CreateUser(c, alice)
+		})
+	}
+	time.Sleep(20 * time.Millisecond)
+	cancel()
+	wg.Wait()
+	assert.ErrorIs(t, errs[0], context.Canceled)
+	require.NoError(t, errors.Join(errs[1:]...))
+	assert.LessOrEqual(t, e.srv.Calls("AdminCreateUser"), 2, "20 callers, one create (two if the canceled caller led)")
+	u, ok := e.srv.User(alice)
+	require.True(t, ok)
+	assert.Equal(t, types.UserStatusTypeConfirmed, u.Status)
 }

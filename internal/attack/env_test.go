@@ -80,6 +80,9 @@ type pool struct {
 	// independently of the store's own validator.
 	ids, access *jwks.Validator
 	audit       *audit
+	// storeConfig is the store's Config, for more stores on the same
+	// client: other processes of the same backend.
+	storeConfig cognitobridge.Config
 }
 
 type poolOptions struct {
@@ -118,7 +121,7 @@ func newPool(t testing.TB, a *audit, opts ...func(*poolOptions)) *pool {
 	if o.wrap != nil {
 		client = o.wrap(client)
 	}
-	p.store, err = cognitobridge.New(cognitobridge.Config{
+	p.storeConfig = cognitobridge.Config{
 		Client:       a.cognito(client),
 		UserPoolID:   srv.UserPoolID(),
 		ClientID:     srv.ClientID(),
@@ -126,9 +129,18 @@ func newPool(t testing.TB, a *audit, opts ...func(*poolOptions)) *pool {
 		Proof:        proof,
 		IDTokens:     p.validator(t, "id"),
 		Logger:       a.logger(),
-	})
-	require.NoError(t, err)
+	}
+	p.store = p.newStore(t)
 	return p
+}
+
+// newStore returns another Store on the pool's client and settings, as a
+// second process of the same backend would have.
+func (p *pool) newStore(t testing.TB) *cognitobridge.Store {
+	t.Helper()
+	s, err := cognitobridge.New(p.storeConfig)
+	require.NoError(t, err)
+	return s
 }
 
 // validator checks the pool's tokens of tokenUse with keys fetched from
