@@ -48,7 +48,9 @@
 // fetch in flight however many callers wait; each caller waits only as
 // long as its own context allows, while the fetch runs under
 // Config.FetchTimeout. Bodies are capped at 1 MiB; only successful
-// fetches are cached. An unknown kid or keys older than Config.MaxKeyAge
+// fetches are cached, but while none has succeeded a failed fetch makes
+// the next wait a second (callers get its error meanwhile), so a burst of
+// tokens against a failing endpoint is not a burst of fetches. An unknown kid or keys older than Config.MaxKeyAge
 // cause a refetch, at most one per Config.MinRefreshInterval, so a flood
 // of random kids cannot become a flood of fetches. While the endpoint is
 // down, keys already fetched keep working.

@@ -49,9 +49,15 @@ type remoteKeys struct {
 	current atomic.Pointer[snapshot]
 	group   singleflight.Group
 
-	mu          sync.Mutex // guards lastAttempt
+	mu          sync.Mutex // guards lastAttempt and lastErr
 	lastAttempt time.Time
+	lastErr     error // of the last fetch, while no keys were ever loaded
 }
+
+// failureBackoff paces fetches while no fetch has ever succeeded, so a
+// burst of tokens against a failing endpoint is not a burst of fetches.
+// Failures are not cached beyond it: the next call after it fetches again.
+const failureBackoff = time.Second
 
 // snapshot is one successful fetch.
 type snapshot struct {
@@ -109,9 +115,15 @@ func (r *remoteKeys) load(ctx context.Context) (*snapshot, error) {
 func (r *remoteKeys) fetchIfAllowed(ctx context.Context) (*snapshot, error) {
 	now := r.now()
 	r.mu.Lock()
-	if cur := r.current.Load(); cur != nil && now.Sub(r.lastAttempt) < r.minRefresh {
+	cur := r.current.Load()
+	if cur != nil && now.Sub(r.lastAttempt) < r.minRefresh {
 		r.mu.Unlock()
 		return cur, nil
+	}
+	if cur == nil && r.lastErr != nil && now.Sub(r.lastAttempt) < min(failureBackoff, r.minRefresh) {
+		err := r.lastErr
+		r.mu.Unlock()
+		return nil, err
 	}
 	r.lastAttempt = now
 	r.mu.Unlock()
@@ -120,7 +132,11 @@ func (r *remoteKeys) fetchIfAllowed(ctx context.Context) (*snapshot, error) {
 	defer cancel()
 	keys, err := r.fetch(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+		err = fmt.Errorf("%w: %w", ErrUnavailable, err)
+		r.mu.Lock()
+		r.lastErr = err
+		r.mu.Unlock()
+		return nil, err
 	}
 	snap := &snapshot{keys: keys, fetchedAt: now}
 	r.current.Store(snap)

@@ -158,19 +158,25 @@ func TestRemoteFailuresNotCached(t *testing.T) {
 	for name, h := range bad {
 		t.Run(name, func(t *testing.T) {
 			srv.SetHandler(h)
-			v := newRemote(t, srv, newClock(fixedNow))
+			clk := newClock(fixedNow)
+			v := newRemote(t, srv, clk)
 			tok := sign(t, key, idClaims())
 			before := srv.Requests()
 			_, err := v.Validate(context.Background(), tok)
 			assert.ErrorIs(t, err, jwks.ErrUnavailable)
-			assert.Error(t, v.Warm(context.Background()))
 
-			// Failures are not cached: once the endpoint recovers, the next
-			// call fetches again and succeeds.
+			// Within a second of a failure, callers get that failure
+			// without another fetch: a burst is not a burst of fetches.
 			srv.SetHandler(nil)
+			assert.ErrorIs(t, v.Warm(context.Background()), jwks.ErrUnavailable)
+			assert.Equal(t, before+1, srv.Requests())
+
+			// Failures are not cached beyond that: once the endpoint has
+			// recovered, the next call after the pause fetches and succeeds.
+			clk.Advance(time.Second)
 			_, err = v.Validate(context.Background(), tok)
 			assert.NoError(t, err)
-			assert.Equal(t, before+3, srv.Requests())
+			assert.Equal(t, before+2, srv.Requests())
 		})
 	}
 }
