@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -127,14 +128,20 @@ func TestSessionValidate(t *testing.T) {
 func TestSessionKeysUnavailable(t *testing.T) {
 	keys := newKeyServer(t, corbadoKey())
 	keys.down.Store(true)
-	v := newSessionValidator(t, keys)
+	var now atomic.Int64
+	now.Store(testNow.UnixNano())
+	v := newSessionValidator(t, keys, func(c *corbado.SessionConfig) {
+		c.Now = func() time.Time { return time.Unix(0, now.Load()) }
+	})
 	_, err := v.Validate(context.Background(), sign(t, sessionClaims("alice@example.com", testNow)))
 	require.ErrorIs(t, err, corbado.ErrUnavailable)
 	require.ErrorIs(t, err, jwks.ErrUnavailable)
 	assert.NotErrorIs(t, err, corbado.ErrInvalidToken)
 	require.ErrorIs(t, v.Warm(context.Background()), corbado.ErrUnavailable)
 
+	// jwks paces fetches for a second after a failure; then it fetches again.
 	keys.down.Store(false)
+	now.Add(int64(time.Second))
 	require.NoError(t, v.Warm(context.Background()))
 }
 
