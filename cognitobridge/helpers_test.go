@@ -1,10 +1,8 @@
 package cognitobridge_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/rsa"
 	"log/slog"
 	"strings"
 	"sync"
@@ -18,17 +16,11 @@ import (
 	"github.com/passkeybridge/bridge/challenge"
 	"github.com/passkeybridge/bridge/cognitobridge"
 	"github.com/passkeybridge/bridge/cognitobridge/cognitotest"
+	"github.com/passkeybridge/bridge/internal/testtools"
 )
 
-// signingKey is shared by every emulator of the test binary: RSA key
-// generation would otherwise dominate the run time under -race.
-var signingKey = sync.OnceValue(func() *rsa.PrivateKey {
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		panic(err)
-	}
-	return k
-})
+// signingKey is shared by every emulator of the test binary.
+var signingKey = testtools.RSAKey
 
 // env is one emulated pool with a Store in front of it.
 type env struct {
@@ -209,23 +201,8 @@ func (e *env) disable(t testing.TB, username string) {
 	require.NoError(t, err)
 }
 
-// syncBuffer is a bytes.Buffer safe for the concurrent writes of a logger.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+// syncBuffer collects log output from concurrent writers.
+type syncBuffer = testtools.LogBuffer
 
 const (
 	alice   = "alice@example.com"

@@ -1,10 +1,8 @@
 package corbado_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/rsa"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -25,6 +23,7 @@ import (
 	"github.com/passkeybridge/bridge/challenge"
 	"github.com/passkeybridge/bridge/cognitobridge"
 	"github.com/passkeybridge/bridge/cognitobridge/cognitotest"
+	"github.com/passkeybridge/bridge/internal/testtools"
 	"github.com/passkeybridge/bridge/jwks/jwkstest"
 )
 
@@ -33,15 +32,8 @@ const (
 	apiSecret = "corbado1_s3cr3tAPIsecretValue0123456789"
 )
 
-// signingKey is shared by every emulator of the test binary: RSA key
-// generation would otherwise dominate the run time under -race.
-var signingKey = sync.OnceValue(func() *rsa.PrivateKey {
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		panic(err)
-	}
-	return k
-})
+// signingKey is shared by every emulator of the test binary.
+var signingKey = testtools.RSAKey
 
 // corbadoKey signs the session tokens of the tests' Corbado project.
 var corbadoKey = sync.OnceValue(func() *jwkstest.Key {
@@ -52,23 +44,8 @@ var corbadoKey = sync.OnceValue(func() *jwkstest.Key {
 	return k
 })
 
-// syncBuffer collects log output from concurrent handlers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+// syncBuffer collects log output from concurrent writers.
+type syncBuffer = testtools.LogBuffer
 
 // newLogger logs everything, at every level, as JSON into the buffer.
 func newLogger() (*slog.Logger, *syncBuffer) {

@@ -6,25 +6,20 @@ import (
 	"net/http"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/passkeybridge/bridge/internal/testtools"
 	"github.com/passkeybridge/bridge/jwks"
 	"github.com/passkeybridge/bridge/jwks/jwkstest"
 )
 
-// clock is a settable time source for tests.
-type clock struct{ now atomic.Int64 }
+type clock = testtools.Clock
 
-func newClock(t time.Time) *clock { c := &clock{}; c.now.Store(t.UnixNano()); return c }
-func (c *clock) Now() time.Time   { return time.Unix(0, c.now.Load()).UTC() }
-func (c *clock) Advance(d time.Duration) {
-	c.now.Add(int64(d))
-}
+func newClock(t time.Time) *clock { return testtools.NewClock(t) }
 
 func newRemote(t *testing.T, srv *jwkstest.Server, clk *clock, mutate ...func(*jwks.Config)) *jwks.Validator {
 	t.Helper()

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/rsa"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -12,7 +11,6 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,6 +22,7 @@ import (
 	"github.com/passkeybridge/bridge/challenge"
 	"github.com/passkeybridge/bridge/cognitobridge"
 	"github.com/passkeybridge/bridge/cognitobridge/cognitotest"
+	"github.com/passkeybridge/bridge/internal/testtools"
 	"github.com/passkeybridge/bridge/jwks"
 	"github.com/passkeybridge/bridge/passkey"
 )
@@ -33,52 +32,15 @@ const (
 	testOrigin = "https://login.example.com"
 )
 
-// signingKey is shared by every emulated pool: RSA key generation is the
-// slowest part of starting one.
-var signingKey = sync.OnceValue(func() *rsa.PrivateKey {
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		panic(err)
-	}
-	return k
-})
+// signingKey is shared by every emulator of the test binary.
+var signingKey = testtools.RSAKey
 
 // fakeClock is the relying party's clock in tests. Cognito and jwks keep
 // real time: only ceremonies and grants are moved.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+type fakeClock = testtools.Clock
 
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-// syncBuffer collects log output from concurrent handlers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+// syncBuffer collects log output from concurrent writers.
+type syncBuffer = testtools.LogBuffer
 
 // harness is a relying party on an emulated Cognito pool, a FileStore in a
 // temporary directory and an httptest server, with the handler mounted
@@ -128,7 +90,7 @@ func newHarness(t testing.TB, opts ...func(*passkey.Config)) *harness {
 	creds, err := passkey.OpenFileStore(filepath.Join(t.TempDir(), "passkeys.json"))
 	require.NoError(t, err)
 
-	clock := &fakeClock{now: time.Now()}
+	clock := testtools.NewClock(time.Now())
 	cfg := passkey.Config{
 		RPID:          testRPID,
 		RPDisplayName: "Example",

@@ -2,10 +2,7 @@ package cognitotest_test
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
 	"maps"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,17 +16,11 @@ import (
 	"github.com/passkeybridge/bridge/challenge"
 	"github.com/passkeybridge/bridge/cognitobridge/cognitotest"
 	"github.com/passkeybridge/bridge/internal/secrethash"
+	"github.com/passkeybridge/bridge/internal/testtools"
 )
 
-// testKey is one signing key for all servers of the test binary: RSA key
-// generation is the slowest part of NewServer.
-var testKey = sync.OnceValue(func() *rsa.PrivateKey {
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		panic(err)
-	}
-	return k
-})
+// testKey is shared by every emulator of the test binary.
+var testKey = testtools.RSAKey
 
 // proofKey is the HMAC key the tests' challenge handlers share with the
 // "backend" (the test).
@@ -66,24 +57,9 @@ func newHandler(t testing.TB, v challenge.Verifier, maxAttempts int) (*challenge
 	return h, proof
 }
 
-// clock is a settable clock for Config.Now.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newClock() *clock { return &clock{now: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+// newClock is a settable clock for Config.Now.
+func newClock() *testtools.Clock {
+	return testtools.NewClock(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
 }
 
 // withSecret adds SECRET_HASH for username to params when the client has a

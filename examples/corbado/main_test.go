@@ -24,6 +24,7 @@ import (
 
 	"github.com/passkeybridge/bridge/challenge"
 	"github.com/passkeybridge/bridge/cognitobridge/cognitotest"
+	"github.com/passkeybridge/bridge/internal/testtools"
 )
 
 const (
@@ -154,22 +155,8 @@ func (s *corbadoStandIn) issue(token, username string) {
 	s.tokens[token] = username
 }
 
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+// syncBuffer collects log output from concurrent writers.
+type syncBuffer = testtools.LogBuffer
 
 // backend is the example server running on loopback against the Cognito
 // emulator and the Corbado stand-in.

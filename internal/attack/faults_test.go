@@ -22,6 +22,7 @@ import (
 	"github.com/passkeybridge/bridge/cognitobridge"
 	"github.com/passkeybridge/bridge/cognitobridge/cognitotest"
 	"github.com/passkeybridge/bridge/corbado"
+	"github.com/passkeybridge/bridge/internal/testtools"
 	"github.com/passkeybridge/bridge/jwks"
 	"github.com/passkeybridge/bridge/jwks/jwkstest"
 )
@@ -462,14 +463,6 @@ func TestJWKSEndpointFaults(t *testing.T) {
 	}
 }
 
-// fakeClock is a settable clock, safe for concurrent use.
-type fakeClock struct{ ns atomic.Int64 }
+type fakeClock = testtools.Clock
 
-func newFakeClock(t time.Time) *fakeClock {
-	c := &fakeClock{}
-	c.ns.Store(t.UnixNano())
-	return c
-}
-
-func (c *fakeClock) Now() time.Time          { return time.Unix(0, c.ns.Load()) }
-func (c *fakeClock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
+func newFakeClock(t time.Time) *fakeClock { return testtools.NewClock(t) }
