@@ -1,12 +1,9 @@
 package testtools
 
 import (
-	"errors"
-	"fmt"
 	"os/exec"
 	"strconv"
 	"testing"
-	"time"
 )
 
 // DynaliteScript is dynalite's command-line entry point inside the npm tree
@@ -45,28 +42,8 @@ func StartDynalite(t testing.TB) string {
 	)
 	cmd.Dir = t.TempDir()
 	cmd.Stdout, cmd.Stderr = out, out
-	cmd.WaitDelay = 5 * time.Second
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("testtools: start dynalite: %v", err)
-	}
-	exited := make(chan struct{})
-	var waitErr error
-	go func() {
-		waitErr = cmd.Wait()
-		close(exited)
-	}()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-exited
-	})
-
 	endpoint := "http://127.0.0.1:" + strconv.Itoa(port)
 	// dynalite answers GET / with 200 "healthy: dynamodb.<region>.amazonaws.com".
-	if err := waitHealthy(endpoint+"/", exited, 30*time.Second); err != nil {
-		if errors.Is(err, errExited) {
-			err = fmt.Errorf("%w: %v", err, waitErr)
-		}
-		t.Fatalf("testtools: dynalite did not come up: %v\noutput:\n%s", err, out.String())
-	}
+	runService(t, "dynalite", cmd, out, endpoint+"/")
 	return endpoint
 }

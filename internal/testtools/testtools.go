@@ -106,11 +106,21 @@ func StartCognitoLocal(t testing.TB) string {
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "HOST=127.0.0.1", "PORT="+strconv.Itoa(port))
 	cmd.Stdout, cmd.Stderr = out, out
+	endpoint := "http://127.0.0.1:" + strconv.Itoa(port)
+	runService(t, "cognito-local", cmd, out, endpoint+"/health")
+	return endpoint
+}
+
+// runService starts cmd, kills it when the test ends, and waits until
+// healthURL answers 200; out holds the service's output for the failure
+// message.
+func runService(t testing.TB, name string, cmd *exec.Cmd, out *tailBuffer, healthURL string) {
+	t.Helper()
 	// Should node leave a child holding the output pipes, Wait gives up
 	// after this long instead of hanging the test binary.
 	cmd.WaitDelay = 5 * time.Second
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("testtools: start cognito-local: %v", err)
+		t.Fatalf("testtools: start %s: %v", name, err)
 	}
 	exited := make(chan struct{})
 	var waitErr error
@@ -122,15 +132,12 @@ func StartCognitoLocal(t testing.TB) string {
 		_ = cmd.Process.Kill()
 		<-exited
 	})
-
-	endpoint := "http://127.0.0.1:" + strconv.Itoa(port)
-	if err := waitHealthy(endpoint+"/health", exited, 30*time.Second); err != nil {
+	if err := waitHealthy(healthURL, exited, 30*time.Second); err != nil {
 		if errors.Is(err, errExited) {
 			err = fmt.Errorf("%w: %v", err, waitErr)
 		}
-		t.Fatalf("testtools: cognito-local did not come up: %v\noutput:\n%s", err, out.String())
+		t.Fatalf("testtools: %s did not come up: %v\noutput:\n%s", name, err, out.String())
 	}
-	return endpoint
 }
 
 func freePort() (int, error) {
