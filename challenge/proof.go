@@ -31,18 +31,31 @@ var strictRawURL = base64.RawURLEncoding.Strict()
 // nonce is public, so a caller who sees it still cannot answer without the
 // key. An HMACProof is safe for concurrent use.
 type HMACProof struct {
-	key []byte
+	key      []byte
+	previous [][]byte // also accepted by VerifyAnswer, never used to Sign
 }
 
 var _ Verifier = (*HMACProof)(nil)
 
 // NewHMACProof returns an HMACProof with a copy of key, which must hold at
 // least MinKeySize bytes from a cryptographic random source.
-func NewHMACProof(key []byte) (*HMACProof, error) {
+//
+// previous keys, if any, are accepted by VerifyAnswer but never used by
+// Sign: they let the key rotate without failing sign-ins. Give the Lambda
+// the new key with the old one as previous, then move the backend to the
+// new key, then drop the old one from the Lambda.
+func NewHMACProof(key []byte, previous ...[]byte) (*HMACProof, error) {
 	if len(key) < MinKeySize {
 		return nil, errors.New("challenge: proof key must be at least 32 bytes")
 	}
-	return &HMACProof{key: append([]byte(nil), key...)}, nil
+	p := &HMACProof{key: append([]byte(nil), key...)}
+	for _, k := range previous {
+		if len(k) < MinKeySize {
+			return nil, errors.New("challenge: previous proof key must be at least 32 bytes")
+		}
+		p.previous = append(p.previous, append([]byte(nil), k...))
+	}
+	return p, nil
 }
 
 // Sign returns the answer to the challenge carrying nonce, for username in
@@ -54,7 +67,7 @@ func (p *HMACProof) Sign(username, userPoolID, clientID, nonce string) string {
 	if nonce == "" {
 		return ""
 	}
-	return base64.RawURLEncoding.EncodeToString(p.mac(username, userPoolID, clientID, nonce))
+	return base64.RawURLEncoding.EncodeToString(mac(p.key, username, userPoolID, clientID, nonce))
 }
 
 // VerifyAnswer reports whether in.Answer is Sign(in.Username, in.UserPoolID,
@@ -77,20 +90,25 @@ func (p *HMACProof) verify(username, userPoolID, clientID, nonce, answer string)
 	if err != nil || n != len(got) {
 		return false
 	}
-	return hmac.Equal(got[:], p.mac(username, userPoolID, clientID, nonce))
+	// Every key is tried, so the time taken does not tell which one matched.
+	ok := hmac.Equal(got[:], mac(p.key, username, userPoolID, clientID, nonce))
+	for _, k := range p.previous {
+		ok = hmac.Equal(got[:], mac(k, username, userPoolID, clientID, nonce)) || ok
+	}
+	return ok
 }
 
 // mac computes HMAC-SHA256 over the label and the four fields, each prefixed
 // by its length as a big-endian uint64, so no two different tuples encode
 // alike: ("ab", "c") and ("a", "bc") differ in their prefixes.
-func (p *HMACProof) mac(username, userPoolID, clientID, nonce string) []byte {
+func mac(key []byte, username, userPoolID, clientID, nonce string) []byte {
 	var stack [256]byte
 	msg := stack[:0]
 	for _, field := range [...]string{proofLabel, username, userPoolID, clientID, nonce} {
 		msg = binary.BigEndian.AppendUint64(msg, uint64(len(field)))
 		msg = append(msg, field...)
 	}
-	m := hmac.New(sha256.New, p.key)
+	m := hmac.New(sha256.New, key)
 	m.Write(msg)
 	return m.Sum(nil)
 }

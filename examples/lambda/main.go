@@ -5,6 +5,8 @@
 //
 //	PASSKEYBRIDGE_PROOF_KEY     the proof key, standard base64 of at least 32 random
 //	                            bytes; the backend signs answers with the same key
+//	PASSKEYBRIDGE_PROOF_KEY_PREVIOUS  optional: the key being rotated out, still accepted
+//	                            (never used to sign) while the backend moves to the new one
 //	PASSKEYBRIDGE_MAX_ATTEMPTS  wrong answers allowed per sign-in (optional, default 3)
 //
 // Build for the provided.al2023 runtime on arm64:
@@ -29,8 +31,9 @@ import (
 )
 
 const (
-	envProofKey    = "PASSKEYBRIDGE_PROOF_KEY"
-	envMaxAttempts = "PASSKEYBRIDGE_MAX_ATTEMPTS"
+	envProofKey         = "PASSKEYBRIDGE_PROOF_KEY"
+	envPreviousProofKey = "PASSKEYBRIDGE_PROOF_KEY_PREVIOUS"
+	envMaxAttempts      = "PASSKEYBRIDGE_MAX_ATTEMPTS"
 )
 
 func main() {
@@ -47,22 +50,27 @@ func main() {
 // newHandler builds the trigger handler from the environment. Its errors
 // name the variable at fault, never its value.
 func newHandler(getenv func(string) string) (*challenge.Handler, error) {
-	encoded := strings.TrimSpace(getenv(envProofKey))
-	if encoded == "" {
+	key, err := decodeKey(getenv, envProofKey)
+	if err != nil {
+		return nil, err
+	}
+	if key == nil {
 		return nil, fmt.Errorf("%s is not set", envProofKey)
 	}
-	key, err := base64.StdEncoding.DecodeString(encoded)
+	var previous [][]byte
+	prev, err := decodeKey(getenv, envPreviousProofKey)
 	if err != nil {
-		return nil, fmt.Errorf("%s is not standard base64", envProofKey)
+		return nil, err
 	}
-	if len(key) < challenge.MinKeySize {
-		return nil, fmt.Errorf("%s must decode to at least %d bytes, got %d", envProofKey, challenge.MinKeySize, len(key))
+	if prev != nil {
+		previous = append(previous, prev)
 	}
-	proof, err := challenge.NewHMACProof(key)
+	proof, err := challenge.NewHMACProof(key, previous...)
 	if err != nil {
 		return nil, err
 	}
 	clear(key)
+	clear(prev)
 
 	maxAttempts := 0
 	if s := strings.TrimSpace(getenv(envMaxAttempts)); s != "" {
@@ -73,4 +81,21 @@ func newHandler(getenv func(string) string) (*challenge.Handler, error) {
 		maxAttempts = n
 	}
 	return challenge.New(challenge.Config{Verifier: proof, MaxAttempts: maxAttempts})
+}
+
+// decodeKey reads a proof key from the environment variable name: nil when
+// unset, an error naming the variable (never its value) when malformed.
+func decodeKey(getenv func(string) string, name string) ([]byte, error) {
+	encoded := strings.TrimSpace(getenv(name))
+	if encoded == "" {
+		return nil, nil
+	}
+	key, err := base64.StdEncoding.DecodeString(encoded)
+	if err != nil {
+		return nil, fmt.Errorf("%s is not standard base64", name)
+	}
+	if len(key) < challenge.MinKeySize {
+		return nil, fmt.Errorf("%s must decode to at least %d bytes, got %d", name, challenge.MinKeySize, len(key))
+	}
+	return key, nil
 }

@@ -39,6 +39,9 @@ func TestNewHandler(t *testing.T) {
 		{name: "defaults", vars: map[string]string{envProofKey: good}, wantAllowed: 2},
 		{name: "key with trailing newline (secret from a file)", vars: map[string]string{envProofKey: good + "\n"}, wantAllowed: 2},
 		{name: "five attempts", vars: map[string]string{envProofKey: good, envMaxAttempts: "5"}, wantAllowed: 4},
+		{name: "previous key too short", vars: map[string]string{envProofKey: good, envPreviousProofKey: short}, wantErr: "PASSKEYBRIDGE_PROOF_KEY_PREVIOUS must decode to at least 32 bytes, got 31"},
+		{name: "previous key not base64", vars: map[string]string{envProofKey: good, envPreviousProofKey: "*" + good}, wantErr: "PASSKEYBRIDGE_PROOF_KEY_PREVIOUS is not standard base64"},
+		{name: "previous key without a key", vars: map[string]string{envPreviousProofKey: good}, wantErr: "PASSKEYBRIDGE_PROOF_KEY is not set"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -69,9 +72,15 @@ func TestNewHandler(t *testing.T) {
 // key in that environment, and only those.
 func TestNewHandlerUsesKey(t *testing.T) {
 	key := []byte("0123456789abcdef0123456789abcdef")
-	h, err := newHandler(env(map[string]string{envProofKey: base64.StdEncoding.EncodeToString(key)}))
+	oldKey := []byte("the key being rotated out, 32 b!")
+	h, err := newHandler(env(map[string]string{
+		envProofKey:         base64.StdEncoding.EncodeToString(key),
+		envPreviousProofKey: base64.StdEncoding.EncodeToString(oldKey),
+	}))
 	require.NoError(t, err)
 	proof, err := challenge.NewHMACProof(key)
+	require.NoError(t, err)
+	old, err := challenge.NewHMACProof(oldKey)
 	require.NoError(t, err)
 	other, err := challenge.NewHMACProof([]byte("another key, also 32 bytes long!"))
 	require.NoError(t, err)
@@ -82,6 +91,7 @@ func TestNewHandlerUsesKey(t *testing.T) {
 		want  bool
 	}{
 		{name: "same key", proof: proof, want: true},
+		{name: "previous key, during a rotation", proof: old, want: true},
 		{name: "other key", proof: other, want: false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
