@@ -23,6 +23,10 @@ const (
 	// register a passkey.
 	DefaultGrantTimeout = 5 * time.Minute
 
+	// DefaultMaxAuthAge is how recent the sign-in behind an ID token must
+	// be for that token to add a passkey.
+	DefaultMaxAuthAge = 10 * time.Minute
+
 	// DefaultMaxPending bounds the ceremonies, and separately the grants,
 	// held in memory at once.
 	DefaultMaxPending = 10000
@@ -67,6 +71,12 @@ type Config struct {
 	// means adding passkeys with a session is refused, so a user with
 	// passkeys cannot add more.
 	IDTokens *jwks.Validator
+
+	// MaxAuthAge is how long after signing in (the ID token's auth_time,
+	// which refreshes keep) a session may add a passkey. A stolen or
+	// forgotten session is worth less when it cannot plant a passkey of
+	// its own an hour later. Zero means DefaultMaxAuthAge.
+	MaxAuthAge time.Duration
 
 	// CeremonyTimeout is how long a begun ceremony may take to finish.
 	// Zero means DefaultCeremonyTimeout; at most 15 minutes.
@@ -120,6 +130,9 @@ func (cfg *Config) validate() error {
 	}
 	if cfg.GrantTimeout < 0 || cfg.GrantTimeout > maxTimeout {
 		errs = append(errs, fmt.Errorf("GrantTimeout %v is outside 0–%v", cfg.GrantTimeout, maxTimeout))
+	}
+	if cfg.MaxAuthAge < 0 {
+		errs = append(errs, errors.New("MaxAuthAge is negative"))
 	}
 	if cfg.MaxPending < 0 {
 		errs = append(errs, fmt.Errorf("MaxPending %d is negative", cfg.MaxPending))

@@ -679,3 +679,18 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 		pwSess.IDToken, pwSess.AccessToken, pwSess.RefreshToken,
 		sess.IDToken, sess.AccessToken, sess.RefreshToken)
 }
+
+// A session adds a passkey only soon after its sign-in: the same ID token
+// that works now is refused once MaxAuthAge has passed.
+func TestAddPasskeyNeedsRecentSignIn(t *testing.T) {
+	h := newHarness(t, func(c *passkey.Config) { c.MaxAuthAge = 10 * time.Minute })
+	const user = "recent@example.com"
+	sess := h.register(h.authenticator(), user, "")
+
+	r := h.post("registration/begin", map[string]string{}, bearer(sess.IDToken)...)
+	assert.Equal(t, http.StatusOK, r.status, "%s", r.body)
+
+	h.clock.Advance(11 * time.Minute)
+	r = h.post("registration/begin", map[string]string{}, bearer(sess.IDToken)...)
+	assert.Equal(t, "not_authorized", r.errorCode(), "%s", r.body)
+}

@@ -160,6 +160,9 @@ func (rp *RelyingParty) sessionUser(ctx context.Context, idToken string) (string
 	case err != nil:
 		return "", fmt.Errorf("%w: %w", ErrNotAuthorized, err)
 	}
+	if claims.AuthTime.IsZero() || rp.now().Sub(claims.AuthTime) > rp.maxAuthAge {
+		return "", fmt.Errorf("%w: the session's sign-in is older than MaxAuthAge", ErrNotAuthorized)
+	}
 	u, ok := normalizeUsername(claims.Username)
 	if !ok {
 		return "", fmt.Errorf("%w: the ID token's cognito:username is not an email address", ErrNotAuthorized)

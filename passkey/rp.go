@@ -29,6 +29,8 @@ type RelyingParty struct {
 	store      *cognitobridge.Store
 	creds      CredentialStore
 	idTokens   *jwks.Validator
+	maxAuthAge time.Duration
+	now        func() time.Time
 	ceremonies *pending[ceremony]
 	grants     *pending[grant]
 	log        *slog.Logger
@@ -82,6 +84,8 @@ func New(cfg Config) (*RelyingParty, error) {
 		store:      cfg.Store,
 		creds:      cfg.Credentials,
 		idTokens:   cfg.IDTokens,
+		maxAuthAge: orDefault(cfg.MaxAuthAge, DefaultMaxAuthAge),
+		now:        now,
 		ceremonies: newPending[ceremony](maxPending, ceremonyTimeout, now),
 		grants:     newPending[grant](maxPending, grantTimeout, now),
 		log:        log,
