@@ -152,26 +152,8 @@ func (e *env) assertNoSecretsLogged(t testing.TB) {
 // administrator or a sign-up would, without the provider attribute.
 func (e *env) passwordUser(t testing.TB, username, password string) {
 	t.Helper()
-	ctx := context.Background()
-	_, err := e.admin.AdminCreateUser(ctx, &cip.AdminCreateUserInput{
-		UserPoolId:    aws.String(e.srv.UserPoolID()),
-		Username:      aws.String(username),
-		MessageAction: types.MessageActionTypeSuppress,
-		UserAttributes: []types.AttributeType{
-			{Name: aws.String("email"), Value: aws.String(username)},
-			{Name: aws.String("email_verified"), Value: aws.String("true")},
-		},
-	})
+	_, err := e.srv.AddUser(username, password, map[string]string{"email": username, "email_verified": "true"})
 	require.NoError(t, err)
-	if password != "" {
-		_, err = e.admin.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{
-			UserPoolId: aws.String(e.srv.UserPoolID()),
-			Username:   aws.String(username),
-			Password:   aws.String(password),
-			Permanent:  true,
-		})
-		require.NoError(t, err)
-	}
 	e.secret(password)
 }
 

@@ -16,7 +16,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
-	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -111,23 +110,7 @@ func newPool(t *testing.T, verifier challenge.Verifier, opts ...func(*cognitotes
 // administrator (or the pre-passkey sign-up) would.
 func (p *pool) addPasswordUser(t *testing.T, username, password string) {
 	t.Helper()
-	ctx := context.Background()
-	_, err := p.admin.AdminCreateUser(ctx, &cip.AdminCreateUserInput{
-		UserPoolId:    aws.String(p.srv.UserPoolID()),
-		Username:      aws.String(username),
-		MessageAction: types.MessageActionTypeSuppress,
-		UserAttributes: []types.AttributeType{
-			{Name: aws.String("email"), Value: aws.String(username)},
-			{Name: aws.String("email_verified"), Value: aws.String("true")},
-		},
-	})
-	require.NoError(t, err)
-	_, err = p.admin.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{
-		UserPoolId: aws.String(p.srv.UserPoolID()),
-		Username:   aws.String(username),
-		Password:   aws.String(password),
-		Permanent:  true,
-	})
+	_, err := p.srv.AddUser(username, password, map[string]string{"email": username, "email_verified": "true"})
 	require.NoError(t, err)
 }
 

@@ -10,9 +10,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
-	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/go-webauthn/webauthn/webauthn"
 
 	"github.com/passkeybridge/bridge/challenge"
@@ -191,22 +188,7 @@ func ExampleDynamoTableInput() {
 }
 
 func seedPasswordUser(pool *cognitotest.Server, username, password string) {
-	ctx := context.Background()
-	client := pool.Client()
-	if _, err := client.AdminCreateUser(ctx, &cip.AdminCreateUserInput{
-		UserPoolId:     aws.String(pool.UserPoolID()),
-		Username:       aws.String(username),
-		MessageAction:  types.MessageActionTypeSuppress,
-		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String(username)}},
-	}); err != nil {
-		log.Fatal(err)
-	}
-	if _, err := client.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{
-		UserPoolId: aws.String(pool.UserPoolID()),
-		Username:   aws.String(username),
-		Password:   aws.String(password),
-		Permanent:  true,
-	}); err != nil {
+	if _, err := pool.AddUser(username, password, map[string]string{"email": username}); err != nil {
 		log.Fatal(err)
 	}
 }

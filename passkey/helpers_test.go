@@ -16,7 +16,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
-	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/stretchr/testify/require"
 
 	"github.com/passkeybridge/bridge/challenge"
@@ -217,24 +216,7 @@ func (h *harness) loginDiscoverable(a *softAuthenticator, cred *softCred) *cogni
 // seed's users are.
 func (h *harness) passwordUser(username, password string) {
 	h.t.Helper()
-	ctx := context.Background()
-	client := h.cognito.Client()
-	_, err := client.AdminCreateUser(ctx, &cip.AdminCreateUserInput{
-		UserPoolId:    aws.String(h.cognito.UserPoolID()),
-		Username:      aws.String(username),
-		MessageAction: types.MessageActionTypeSuppress,
-		UserAttributes: []types.AttributeType{
-			{Name: aws.String("email"), Value: aws.String(username)},
-			{Name: aws.String("email_verified"), Value: aws.String("true")},
-		},
-	})
-	require.NoError(h.t, err)
-	_, err = client.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{
-		UserPoolId: aws.String(h.cognito.UserPoolID()),
-		Username:   aws.String(username),
-		Password:   aws.String(password),
-		Permanent:  true,
-	})
+	_, err := h.cognito.AddUser(username, password, map[string]string{"email": username, "email_verified": "true"})
 	require.NoError(h.t, err)
 }
 

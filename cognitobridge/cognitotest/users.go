@@ -271,3 +271,54 @@ func (p PasswordPolicy) check(pw string) *apiError {
 	}
 	return nil
 }
+
+// AddUser seeds a user directly, as AdminCreateUser followed by
+// AdminSetUserPassword(Permanent) would leave it: CONFIRMED with password,
+// or, with pass "", FORCE_CHANGE_PASSWORD like an invited user. It is
+// not an API call: Calls does not count it and no fault applies, so tests
+// can arrange state before measuring. The username must be new, the
+// password fit the pool's policy and the attributes its schema.
+func (s *Server) AddUser(username, pass string, attributes map[string]string) (User, error) {
+	if username == "" {
+		return User{}, required("username")
+	}
+	list := make([]attributeType, 0, len(attributes))
+	for name, value := range attributes {
+		list = append(list, attributeType{Name: &name, Value: &value})
+	}
+	attrs, apiErr := s.checkAttributes(list)
+	if apiErr != nil {
+		return User{}, apiErr
+	}
+	status := types.UserStatusTypeConfirmed
+	if pass != "" {
+		if apiErr := s.policy.check(pass); apiErr != nil {
+			return User{}, apiErr
+		}
+	} else {
+		// Like AdminCreateUser: a temporary password nobody was told.
+		var err error
+		if pass, err = password.Generate(); err != nil {
+			return User{}, internalError()
+		}
+		status = types.UserStatusTypeForceChangePassword
+	}
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.lookup(username) != nil {
+		return User{}, usernameExists()
+	}
+	u := &user{
+		username: username,
+		sub:      newUUID(),
+		attrs:    attrs,
+		password: pass,
+		status:   status,
+		enabled:  true,
+		created:  now,
+		modified: now,
+	}
+	s.state.users[s.userKey(username)] = u
+	return u.export(), nil
+}

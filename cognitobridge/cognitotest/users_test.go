@@ -400,3 +400,35 @@ func TestCaseInsensitiveUsernames(t *testing.T) {
 	_, ok = sensitive.User("alice@example.com")
 	assert.False(t, ok, "usernames are case-sensitive by default")
 }
+
+func TestAddUser(t *testing.T) {
+	s := newServer(t, cognitotest.Config{})
+	attrs := map[string]string{"email": alice, "email_verified": "true"}
+
+	u, err := s.AddUser(alice, goodPassword, attrs)
+	require.NoError(t, err)
+	assert.Equal(t, types.UserStatusTypeConfirmed, u.Status)
+	assert.Equal(t, alice, u.Attributes["email"])
+	assert.NotEmpty(t, u.Sub)
+	assert.Equal(t, 0, s.Calls(""), "seeding is not an API call")
+
+	// The seeded user signs in with the password through the real API.
+	_, err = s.Client().InitiateAuth(context.Background(), &cip.InitiateAuthInput{
+		AuthFlow: types.AuthFlowTypeUserPasswordAuth, ClientId: aws.String(s.ClientID()),
+		AuthParameters: map[string]string{"USERNAME": alice, "PASSWORD": goodPassword},
+	})
+	require.NoError(t, err)
+
+	invited, err := s.AddUser("bob@example.com", "", nil)
+	require.NoError(t, err)
+	assert.Equal(t, types.UserStatusTypeForceChangePassword, invited.Status, "no password: waiting for one, as after AdminCreateUser")
+
+	_, err = s.AddUser(alice, goodPassword, nil)
+	assert.ErrorContains(t, err, "UsernameExistsException")
+	_, err = s.AddUser("carol@example.com", "short", nil)
+	assert.ErrorContains(t, err, "InvalidPasswordException")
+	_, err = s.AddUser("dave@example.com", goodPassword, map[string]string{"custom:undeclared": "x"})
+	assert.Error(t, err, "custom attributes must be declared in the schema")
+	_, ok := s.User("dave@example.com")
+	assert.False(t, ok, "a refused seed changes nothing")
+}

@@ -16,9 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
-	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -254,17 +252,7 @@ func (b *backend) webhook(t *testing.T, action, data string) response {
 
 func (b *backend) addPasswordUser(t *testing.T, username, password string) {
 	t.Helper()
-	ctx := context.Background()
-	_, err := b.admin.AdminCreateUser(ctx, &cip.AdminCreateUserInput{
-		UserPoolId: aws.String(b.pool.UserPoolID()), Username: aws.String(username),
-		MessageAction:  types.MessageActionTypeSuppress,
-		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String(username)}},
-	})
-	require.NoError(t, err)
-	_, err = b.admin.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{
-		UserPoolId: aws.String(b.pool.UserPoolID()), Username: aws.String(username),
-		Password: aws.String(password), Permanent: true,
-	})
+	_, err := b.pool.AddUser(username, password, map[string]string{"email": username})
 	require.NoError(t, err)
 }
 

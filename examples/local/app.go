@@ -17,10 +17,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
-	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
-
 	"github.com/passkeybridge/bridge/challenge"
 	"github.com/passkeybridge/bridge/cognitobridge"
 	"github.com/passkeybridge/bridge/cognitobridge/cognitotest"
@@ -188,26 +184,10 @@ func (a *app) seed() error {
 		// symbol satisfy Cognito's default policy; about 60 random bits.
 		a.SeedPassword = "Demo-" + strings.ToLower(rand.Text()[:12]) + "-1"
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	client := a.pool.Client()
-	if _, err := client.AdminCreateUser(ctx, &cip.AdminCreateUserInput{
-		UserPoolId:    aws.String(a.pool.UserPoolID()),
-		Username:      aws.String(a.SeedUser),
-		MessageAction: types.MessageActionTypeSuppress,
-		UserAttributes: []types.AttributeType{
-			{Name: aws.String("email"), Value: aws.String(a.SeedUser)},
-			{Name: aws.String("email_verified"), Value: aws.String("true")},
-			{Name: aws.String("name"), Value: aws.String("Grace (password user)")},
-		},
-	}); err != nil {
-		return err
-	}
-	_, err := client.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{
-		UserPoolId: aws.String(a.pool.UserPoolID()),
-		Username:   aws.String(a.SeedUser),
-		Password:   aws.String(a.SeedPassword),
-		Permanent:  true,
+	_, err := a.pool.AddUser(a.SeedUser, a.SeedPassword, map[string]string{
+		"email":          a.SeedUser,
+		"email_verified": "true",
+		"name":           "Grace (password user)",
 	})
 	return err
 }

@@ -15,9 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
-	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/stretchr/testify/require"
 
 	"github.com/passkeybridge/bridge/challenge"
@@ -210,24 +208,7 @@ func (d durations) percentile(p float64) time.Duration {
 // administrator or the seed's sign-up did: no provider attribute.
 func (p *pool) passwordUser(t testing.TB, username, password string) {
 	t.Helper()
-	ctx := context.Background()
-	admin := p.srv.Client()
-	_, err := admin.AdminCreateUser(ctx, &cip.AdminCreateUserInput{
-		UserPoolId:    aws.String(p.srv.UserPoolID()),
-		Username:      aws.String(username),
-		MessageAction: types.MessageActionTypeSuppress,
-		UserAttributes: []types.AttributeType{
-			{Name: aws.String("email"), Value: aws.String(username)},
-			{Name: aws.String("email_verified"), Value: aws.String("true")},
-		},
-	})
-	require.NoError(t, err)
-	_, err = admin.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{
-		UserPoolId: aws.String(p.srv.UserPoolID()),
-		Username:   aws.String(username),
-		Password:   aws.String(password),
-		Permanent:  true,
-	})
+	_, err := p.srv.AddUser(username, password, map[string]string{"email": username, "email_verified": "true"})
 	require.NoError(t, err)
 	p.audit.secret("user password", password)
 	p.audit.username(username)
