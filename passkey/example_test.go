@@ -10,8 +10,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/go-webauthn/webauthn/webauthn"
-
 	"github.com/passkeybridge/bridge/challenge"
 	"github.com/passkeybridge/bridge/cognitobridge"
 	"github.com/passkeybridge/bridge/cognitobridge/cognitotest"
@@ -150,11 +148,11 @@ func ExampleOpenFileStore() {
 		log.Fatal(err)
 	}
 	handle := []byte("0123456789abcdef0123456789abcdef") // random in real use
-	cred := webauthn.Credential{ID: []byte("credential-1"), PublicKey: []byte{1, 2, 3}}
-	if err := s.AddCredential(ctx, "ada@example.com", handle, cred); err != nil {
+	cred := passkey.Credential{ID: []byte("credential-1"), PublicKey: []byte{1, 2, 3}}
+	if err := s.AddCredential(ctx, "ada@example.com", handle, "sub-of-ada", cred); err != nil {
 		log.Fatal(err)
 	}
-	err = s.AddCredential(ctx, "eve@example.com", []byte("another handle"), cred)
+	err = s.AddCredential(ctx, "eve@example.com", []byte("another handle"), "sub-of-eve", cred)
 	fmt.Println(errors.Is(err, passkey.ErrCredentialExists))
 
 	// A restart reads the file back.

@@ -11,14 +11,15 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
-
-	"github.com/go-webauthn/webauthn/webauthn"
 )
 
-// FileStore is a CredentialStore kept in one JSON file: the embedded
-// default for a service on one machine. It is safe for concurrent use
-// within one process; two processes must not share a file.
+// FileStore is a CredentialStore kept in one JSON file. It is kept so
+// that files written before BoltStore, the embedded default, stay
+// readable (OpenBoltStore migrates them); it suits a few hundred users.
+// It is safe for concurrent use within one process; two processes must
+// not share a file.
 //
 // Every change writes the whole file anew: to a temporary file in the same
 // directory, synced, then renamed over the old one (and the directory
@@ -27,10 +28,12 @@ import (
 // served from memory. The file is created with mode 0600: it lists email
 // addresses.
 //
-// The format (version 1):
+// The format (version 2; version 1 held go-webauthn Credential JSON in
+// "credentials", and is read and rewritten as version 2 on the first
+// change):
 //
-//	{"version":1,"users":[{"username":"ada@example.com","handle":"<base64>",
-//	  "credentials":[<go-webauthn Credential JSON>, …]}, …]}
+//	{"version":2,"users":[{"username":"ada@example.com","handle":"<base64>","sub":"…",
+//	  "credentials":[<Credential JSON>, …]}, …]}
 type FileStore struct {
 	path string
 
@@ -38,26 +41,24 @@ type FileStore struct {
 	state fileState
 }
 
-const fileStoreVersion = 1
+const (
+	fileStoreVersion1 = 1
+	fileStoreVersion  = recordVersion
+)
 
 type fileDoc struct {
-	Version int        `json:"version"`
-	Users   []fileUser `json:"users"`
+	Version int             `json:"version"`
+	Users   json.RawMessage `json:"users"`
 }
 
-type fileUser struct {
-	Username    string                `json:"username"`
-	Handle      []byte                `json:"handle"`
-	Credentials []webauthn.Credential `json:"credentials"`
-}
-
-// fileState is the store's content with its two indexes. It is never
-// changed in place: a change builds a new fileState, writes it, and only
-// then replaces the old one.
+// fileState is the store's content with its indexes. It is never changed
+// in place: a change builds a new fileState, writes it, and only then
+// replaces the old one.
 type fileState struct {
 	users     map[string]*User  // by username
 	byHandle  map[string]string // base64 handle → username
 	byCredID  map[string]string // base64 credential ID → username
+	bySub     map[string]string // sub → username
 	userOrder []string          // usernames in file order, for stable output
 }
 
@@ -81,7 +82,11 @@ func OpenFileStore(path string) (*FileStore, error) {
 	case err != nil:
 		return nil, fmt.Errorf("passkey: file store: %w", err)
 	}
-	st, err := decodeFileState(b)
+	users, err := decodeFileUsers(b)
+	if err != nil {
+		return nil, fmt.Errorf("passkey: file store %s: %w", path, err)
+	}
+	st, err := newFileState(users)
 	if err != nil {
 		return nil, fmt.Errorf("passkey: file store %s: %w", path, err)
 	}
@@ -90,71 +95,138 @@ func OpenFileStore(path string) (*FileStore, error) {
 }
 
 func emptyFileState() fileState {
-	return fileState{users: map[string]*User{}, byHandle: map[string]string{}, byCredID: map[string]string{}}
+	return fileState{users: map[string]*User{}, byHandle: map[string]string{}, byCredID: map[string]string{}, bySub: map[string]string{}}
 }
 
-func decodeFileState(b []byte) (fileState, error) {
+// decodeFileUsers reads the users of a FileStore file of either version.
+func decodeFileUsers(b []byte) ([]*User, error) {
 	var doc fileDoc
 	if err := json.Unmarshal(b, &doc); err != nil {
-		return fileState{}, fmt.Errorf("not a credential file: %w", err)
+		return nil, fmt.Errorf("not a credential file: %w", err)
 	}
-	if doc.Version != fileStoreVersion {
-		return fileState{}, fmt.Errorf("unsupported version %d", doc.Version)
+	if len(doc.Users) == 0 {
+		doc.Users = json.RawMessage("[]")
 	}
-	st := emptyFileState()
-	for _, fu := range doc.Users {
-		if fu.Username == "" || len(fu.Handle) == 0 {
-			return fileState{}, errors.New("a user without username or handle")
+	switch doc.Version {
+	case fileStoreVersion1:
+		return usersFromFileV1(doc.Users)
+	case fileStoreVersion:
+		var users []*User
+		if err := json.Unmarshal(doc.Users, &users); err != nil {
+			return nil, fmt.Errorf("not a credential file: %w", err)
 		}
-		if _, dup := st.users[fu.Username]; dup {
+		return users, nil
+	default:
+		return nil, fmt.Errorf("unsupported version %d", doc.Version)
+	}
+}
+
+// newFileState indexes users, and refuses what no store would have
+// written: the promises of CredentialStore broken.
+func newFileState(users []*User) (fileState, error) {
+	st := emptyFileState()
+	for _, u := range users {
+		if err := checkRecord(u); err != nil {
+			return fileState{}, err
+		}
+		if _, dup := st.users[u.Username]; dup {
 			return fileState{}, errors.New("a username twice")
 		}
-		hk := b64(fu.Handle)
+		hk := b64(u.Handle)
 		if _, dup := st.byHandle[hk]; dup {
 			return fileState{}, errors.New("a user handle twice")
 		}
-		u := &User{Username: fu.Username, Handle: fu.Handle, Credentials: fu.Credentials}
 		for _, c := range u.Credentials {
 			ck := b64(c.ID)
-			if _, dup := st.byCredID[ck]; dup || len(c.ID) == 0 {
-				return fileState{}, errors.New("a credential ID empty or twice")
+			if _, dup := st.byCredID[ck]; dup {
+				return fileState{}, errors.New("a credential ID twice")
 			}
 			st.byCredID[ck] = u.Username
 		}
 		st.users[u.Username] = u
 		st.byHandle[hk] = u.Username
+		if u.Sub != "" {
+			st.bySub[u.Sub] = u.Username
+		}
 		st.userOrder = append(st.userOrder, u.Username)
 	}
 	return st, nil
 }
 
-func (st fileState) encode() ([]byte, error) {
-	doc := fileDoc{Version: fileStoreVersion, Users: make([]fileUser, 0, len(st.userOrder))}
-	for _, name := range st.userOrder {
-		u := st.users[name]
-		doc.Users = append(doc.Users, fileUser{Username: u.Username, Handle: u.Handle, Credentials: u.Credentials})
+// checkRecord refuses a stored user without username or handle, or with a
+// credential without ID.
+func checkRecord(u *User) error {
+	if u == nil || u.Username == "" || len(u.Handle) == 0 {
+		return errors.New("a user without username or handle")
 	}
-	return json.MarshalIndent(doc, "", "  ")
+	for _, c := range u.Credentials {
+		if len(c.ID) == 0 {
+			return errors.New("a credential without ID")
+		}
+	}
+	return nil
 }
 
-// with returns a copy of st in which u replaces (or adds) the user of its
-// name. The maps are copied; the other users are shared, as nothing
-// changes them.
-func (st fileState) with(u *User) fileState {
-	next := fileState{
+func (st fileState) encode() ([]byte, error) {
+	users := make([]*User, 0, len(st.userOrder))
+	for _, name := range st.userOrder {
+		users = append(users, st.users[name])
+	}
+	raw, err := json.Marshal(users)
+	if err != nil {
+		return nil, err
+	}
+	return json.MarshalIndent(fileDoc{Version: fileStoreVersion, Users: raw}, "", "  ")
+}
+
+// clone copies st's maps; the users are shared, as nothing changes them.
+func (st fileState) clone() fileState {
+	return fileState{
 		users:     maps.Clone(st.users),
 		byHandle:  maps.Clone(st.byHandle),
 		byCredID:  maps.Clone(st.byCredID),
+		bySub:     maps.Clone(st.bySub),
 		userOrder: st.userOrder,
 	}
-	if _, known := st.users[u.Username]; !known {
-		next.userOrder = append(append([]string(nil), st.userOrder...), u.Username)
+}
+
+// with returns a copy of st in which u replaces (or adds) the user of its
+// name, with the indexes of the old record dropped and u's added.
+func (st fileState) with(u *User) fileState {
+	next := st.without(u.Username)
+	if _, known := st.users[u.Username]; known {
+		next.userOrder = st.userOrder
+	} else {
+		next.userOrder = append(slices.Clone(st.userOrder), u.Username)
 	}
 	next.users[u.Username] = u
 	next.byHandle[b64(u.Handle)] = u.Username
 	for _, c := range u.Credentials {
 		next.byCredID[b64(c.ID)] = u.Username
 	}
+	if u.Sub != "" {
+		next.bySub[u.Sub] = u.Username
+	}
+	return next
+}
+
+// without returns a copy of st without the user named name and the index
+// entries that point at it.
+func (st fileState) without(name string) fileState {
+	next := st.clone()
+	old, ok := st.users[name]
+	if !ok {
+		return next
+	}
+	delete(next.users, name)
+	delete(next.byHandle, b64(old.Handle))
+	for _, c := range old.Credentials {
+		delete(next.byCredID, b64(c.ID))
+	}
+	if next.bySub[old.Sub] == name {
+		delete(next.bySub, old.Sub)
+	}
+	next.userOrder = slices.DeleteFunc(slices.Clone(st.userOrder), func(n string) bool { return n == name })
 	return next
 }
 
@@ -176,12 +248,27 @@ func (s *FileStore) UserByName(ctx context.Context, username string) (*User, err
 
 // UserByHandle implements CredentialStore.
 func (s *FileStore) UserByHandle(ctx context.Context, handle []byte) (*User, error) {
+	return s.userByIndex(ctx, func(st fileState) (string, bool) {
+		name, ok := st.byHandle[b64(handle)]
+		return name, ok
+	})
+}
+
+// UserBySub implements CredentialStore.
+func (s *FileStore) UserBySub(ctx context.Context, sub string) (*User, error) {
+	return s.userByIndex(ctx, func(st fileState) (string, bool) {
+		name, ok := st.bySub[sub]
+		return name, ok && sub != ""
+	})
+}
+
+func (s *FileStore) userByIndex(ctx context.Context, lookup func(fileState) (string, bool)) (*User, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	name, ok := s.state.byHandle[b64(handle)]
+	name, ok := lookup(s.state)
 	if !ok {
 		return nil, ErrNotFound
 	}
@@ -189,9 +276,9 @@ func (s *FileStore) UserByHandle(ctx context.Context, handle []byte) (*User, err
 }
 
 // AddCredential implements CredentialStore.
-func (s *FileStore) AddCredential(ctx context.Context, username string, handle []byte, cred webauthn.Credential) error {
-	if username == "" || len(handle) == 0 || len(cred.ID) == 0 {
-		return errors.New("passkey: file store: username, handle and credential ID are required")
+func (s *FileStore) AddCredential(ctx context.Context, username string, handle []byte, sub string, cred Credential) error {
+	if err := checkAdd("file store", username, handle, cred); err != nil {
+		return err
 	}
 	if err := ctx.Err(); err != nil {
 		return err
@@ -213,12 +300,13 @@ func (s *FileStore) AddCredential(ctx context.Context, username string, handle [
 		}
 		u = &User{Username: username, Handle: bytes.Clone(handle)}
 	}
+	u.Sub = sub
 	u.Credentials = append(u.Credentials, cloneCredential(cred))
 	return s.commit(s.state.with(u))
 }
 
-// UpdateCredential implements CredentialStore.
-func (s *FileStore) UpdateCredential(ctx context.Context, username string, cred webauthn.Credential) error {
+// UpdateUser implements CredentialStore.
+func (s *FileStore) UpdateUser(ctx context.Context, username string, change func(*User) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -228,22 +316,24 @@ func (s *FileStore) UpdateCredential(ctx context.Context, username string, cred 
 	if !ok {
 		return ErrNotFound
 	}
-	u := cloneUser(old)
-	i := -1
-	for j, c := range u.Credentials {
-		if bytes.Equal(c.ID, cred.ID) {
-			i = j
-			break
-		}
+	next, err := applyChange(old, change)
+	if err != nil {
+		return err
 	}
-	if i < 0 {
+	return s.commit(s.state.with(next))
+}
+
+// DeleteUser implements CredentialStore.
+func (s *FileStore) DeleteUser(ctx context.Context, username string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.state.users[username]; !ok {
 		return ErrNotFound
 	}
-	if !signCountAdvances(u.Credentials[i].Authenticator.SignCount, cred.Authenticator.SignCount) {
-		return ErrSignCount
-	}
-	u.Credentials[i] = cloneCredential(cred)
-	return s.commit(s.state.with(u))
+	return s.commit(s.state.without(username))
 }
 
 // commit writes next to the file and makes it the state. The caller holds

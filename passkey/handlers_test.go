@@ -50,8 +50,8 @@ func TestPasskeyFirstSignUpAndSignIn(t *testing.T) {
 	t.Run("counter recorded", func(t *testing.T) {
 		u, err := h.creds.UserByName(context.Background(), ada)
 		require.NoError(t, err)
-		assert.Equal(t, a.creds[0].signCount, u.Credentials[0].Authenticator.SignCount)
-		assert.EqualValues(t, 2, u.Credentials[0].Authenticator.SignCount)
+		assert.Equal(t, a.creds[0].signCount, u.Credentials[0].SignCount)
+		assert.EqualValues(t, 2, u.Credentials[0].SignCount)
 	})
 }
 
@@ -385,9 +385,9 @@ func TestFinishErrors(t *testing.T) {
 			run: func(t *testing.T) reply {
 				stored, err := h.creds.UserByName(context.Background(), ada)
 				require.NoError(t, err)
-				require.NotZero(t, stored.Credentials[0].Authenticator.SignCount)
+				require.NotZero(t, stored.Credentials[0].SignCount)
 				// The next get sends the stored value again.
-				a.creds[0].signCount = stored.Credentials[0].Authenticator.SignCount - 1
+				a.creds[0].signCount = stored.Credentials[0].SignCount - 1
 				return login("login", ada, a, a.creds[0], nil)(t)
 			},
 			wantStatus: 401, wantCode: "sign_count",
@@ -445,7 +445,7 @@ func TestFinishErrors(t *testing.T) {
 			after, err := h.creds.UserByName(context.Background(), ada)
 			require.NoError(t, err)
 			if tt.name != "reused ceremony" {
-				assert.Equal(t, before.Credentials[0].Authenticator.SignCount, after.Credentials[0].Authenticator.SignCount)
+				assert.Equal(t, before.Credentials[0].SignCount, after.Credentials[0].SignCount)
 			}
 		})
 	}
@@ -465,8 +465,8 @@ func TestZeroCounterAuthenticators(t *testing.T) {
 	}
 	u, err := h.creds.UserByName(context.Background(), "sync@example.com")
 	require.NoError(t, err)
-	assert.Zero(t, u.Credentials[0].Authenticator.SignCount)
-	assert.True(t, u.Credentials[0].Flags.BackupEligible)
+	assert.Zero(t, u.Credentials[0].SignCount)
+	assert.True(t, u.Credentials[0].BackupEligible)
 }
 
 func TestNewUserRace(t *testing.T) {

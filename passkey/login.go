@@ -1,6 +1,7 @@
 package passkey
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -174,7 +175,23 @@ func (rp *RelyingParty) signIn(ctx context.Context, user *User, cred *webauthn.C
 	if cred.Authenticator.CloneWarning {
 		return nil, ErrSignCount
 	}
-	if err := rp.creds.UpdateCredential(ctx, user.Username, *cred); err != nil {
+	err := rp.creds.UpdateUser(ctx, user.Username, func(u *User) error {
+		for i := range u.Credentials {
+			c := &u.Credentials[i]
+			if !bytes.Equal(c.ID, cred.ID) {
+				continue
+			}
+			if !signCountAdvances(c.SignCount, cred.Authenticator.SignCount) {
+				return ErrSignCount
+			}
+			c.SignCount = cred.Authenticator.SignCount
+			c.BackupState = cred.Flags.BackupState
+			c.LastUsed = rp.now().UTC()
+			return nil
+		}
+		return ErrNotFound
+	})
+	if err != nil {
 		if errors.Is(err, ErrSignCount) {
 			// A login that raced this one stored a counter at least as
 			// high: one of the two used a copy of the key, or replayed.

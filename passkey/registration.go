@@ -52,7 +52,7 @@ func (rp *RelyingParty) BeginRegistration(ctx context.Context, req RegistrationR
 	creation, session, err := rp.wa.BeginRegistration(webauthnUser{user},
 		// The authenticator refuses to make a second passkey for an
 		// account it already holds one for.
-		webauthn.WithExclusions(webauthn.Credentials(user.Credentials).CredentialDescriptors()),
+		webauthn.WithExclusions(webauthn.Credentials(webauthnUser{user}.WebAuthnCredentials()).CredentialDescriptors()),
 	)
 	if err != nil {
 		err = fmt.Errorf("passkey: begin registration: %w", err)
@@ -237,7 +237,7 @@ func (rp *RelyingParty) finishRegistration(ctx context.Context, c ceremony, cred
 	// store decides who wins a race for a username (ErrHandleConflict),
 	// and a Cognito user made for the loser would be an account without a
 	// passkey or a password anyone knows.
-	if err := rp.creds.AddCredential(ctx, c.username, c.handle, *cred); err != nil {
+	if err := rp.creds.AddCredential(ctx, c.username, c.handle, "", newCredential(cred, rp.now())); err != nil {
 		if errors.Is(err, ErrHandleConflict) {
 			return nil, fmt.Errorf("%w: %w", ErrUserExists, err)
 		}

@@ -1,0 +1,36 @@
+package testtools
+
+import (
+	"os/exec"
+	"strconv"
+	"testing"
+)
+
+// StartMoto starts moto_server (Python's AWS emulator, on PATH) on a free
+// loopback port, keeping its state in memory (so every call starts empty),
+// waits until it answers, and stops it when the test ends. It returns the
+// endpoint, such as http://127.0.0.1:40123, for the SDK's BaseEndpoint.
+// Tests use it for DynamoDB transactions (TransactWriteItems), which
+// dynalite does not emulate.
+//
+// When moto_server is missing the test is skipped, or fails under CI=true
+// (see Missing).
+func StartMoto(t testing.TB) string {
+	t.Helper()
+	bin, err := exec.LookPath("moto_server")
+	if err != nil {
+		Missing(t, "testtools: moto_server not found in PATH")
+		return ""
+	}
+	port, err := freePort()
+	if err != nil {
+		t.Fatalf("testtools: free port: %v", err)
+	}
+	out := &tailBuffer{max: 16 << 10}
+	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
+	cmd.Dir = t.TempDir()
+	cmd.Stdout, cmd.Stderr = out, out
+	endpoint := "http://127.0.0.1:" + strconv.Itoa(port)
+	runService(t, "moto_server", cmd, out, endpoint+"/moto-api/")
+	return endpoint
+}
