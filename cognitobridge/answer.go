@@ -3,6 +3,8 @@ package cognitobridge
 import (
 	"context"
 	"errors"
+
+	"github.com/passkeybridge/bridge/challenge"
 )
 
 // StartSessionWithAnswer is StartSession in provider-token mode: the answer
@@ -24,22 +26,48 @@ func (s *Store) StartSessionWithAnswer(ctx context.Context, username, answer str
 }
 
 // LoginWithAnswer is Login in provider-token mode; see StartSessionWithAnswer.
+// opts applies only when the user is created (see CreateOptions).
 //
-// A user Cognito does not know is created before Cognito hands the answer
-// to the Lambda, so a bogus token for a new username still leaves that
-// (passwordless, provider-marked) user behind. Check the token in the
-// backend first (corbado.SessionValidator does); the Lambda's check is the
-// second, independent one that makes a compromised backend unable to mint
-// sessions alone.
-func (s *Store) LoginWithAnswer(ctx context.Context, username, answer string) (*Session, error) {
+// Cognito can only hand the answer to the Lambda for a user it has, so the
+// Lambda cannot vouch for a token before the user exists. LoginWithAnswer
+// therefore creates a user only after Config.AnswerVerifier (the same
+// Verifier the Lambda runs, such as corbado.SessionTokenVerifier) accepted
+// the answer in this process: an invalid token creates nothing and fails
+// with ErrNotAuthorized. Without an AnswerVerifier it never creates a user
+// (ErrMisconfigured for one Cognito does not know). The Lambda's check
+// stays the second, independent one that keeps a compromised backend from
+// minting sessions alone.
+func (s *Store) LoginWithAnswer(ctx context.Context, username, answer string, opts CreateOptions) (*Session, error) {
 	const op = "login with answer"
 	if answer == "" {
 		return nil, &Error{Op: op, Kind: ErrNotAuthorized, Err: errEmptyAnswer}
 	}
-	return s.login(ctx, op, username, fixedAnswer(answer))
+	beforeCreate := func() error {
+		if s.answers == nil {
+			return &Error{Op: op, Kind: ErrMisconfigured, Err: errNoAnswerVerifier}
+		}
+		ok, err := s.answers.VerifyAnswer(ctx, challenge.VerifyInput{
+			Username:       username,
+			UserPoolID:     s.poolID,
+			ClientID:       s.clientID,
+			Answer:         answer,
+			UserAttributes: map[string]string{"email": username},
+		})
+		switch {
+		case err != nil:
+			return &Error{Op: op, Kind: classify(err), Err: err}
+		case !ok:
+			return &Error{Op: op, Kind: ErrNotAuthorized, Err: errAnswerRejected}
+		}
+		return nil
+	}
+	return s.login(ctx, op, username, fixedAnswer(answer), beforeCreate, opts)
 }
 
-var errEmptyAnswer = errors.New("cognitobridge: empty challenge answer")
+var (
+	errEmptyAnswer      = errors.New("cognitobridge: empty challenge answer")
+	errNoAnswerVerifier = errors.New("cognitobridge: no AnswerVerifier configured, so LoginWithAnswer creates no user")
+)
 
 func fixedAnswer(answer string) answerFunc {
 	return func(string, string) string { return answer }

@@ -30,7 +30,7 @@ func benchEnv(b *testing.B) (*cognitotest.Server, *challenge.HMACProof) {
 	}
 	b.Cleanup(srv.Close)
 	store := benchStore(b, srv, proof, nil)
-	if _, err := store.CreateUser(context.Background(), alice); err != nil {
+	if _, err := store.CreateUser(context.Background(), alice, cognitobridge.CreateOptions{}); err != nil {
 		b.Fatal(err)
 	}
 	return srv, proof
@@ -60,7 +60,7 @@ func BenchmarkLogin(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := store.Login(ctx, alice); err != nil {
+		if _, err := store.Login(ctx, alice, cognitobridge.CreateOptions{}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -73,7 +73,7 @@ func BenchmarkLoginValidated(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := store.Login(ctx, alice); err != nil {
+		if _, err := store.Login(ctx, alice, cognitobridge.CreateOptions{}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -28,6 +28,7 @@ type CognitoAPI interface {
 	AdminRespondToAuthChallenge(ctx context.Context, in *cip.AdminRespondToAuthChallengeInput, optFns ...func(*cip.Options)) (*cip.AdminRespondToAuthChallengeOutput, error)
 	InitiateAuth(ctx context.Context, in *cip.InitiateAuthInput, optFns ...func(*cip.Options)) (*cip.InitiateAuthOutput, error)
 	GlobalSignOut(ctx context.Context, in *cip.GlobalSignOutInput, optFns ...func(*cip.Options)) (*cip.GlobalSignOutOutput, error)
+	AdminUserGlobalSignOut(ctx context.Context, in *cip.AdminUserGlobalSignOutInput, optFns ...func(*cip.Options)) (*cip.AdminUserGlobalSignOutOutput, error)
 }
 
 var _ CognitoAPI = (*cip.Client)(nil)
@@ -41,8 +42,9 @@ const DefaultProviderAttribute = "custom:createdByCorbado"
 type Config struct {
 	// Client calls Cognito. Required. The IAM identity behind it needs
 	// cognito-idp:AdminGetUser, AdminCreateUser, AdminSetUserPassword,
-	// AdminInitiateAuth and AdminRespondToAuthChallenge on the pool
-	// (InitiateAuth and GlobalSignOut need no IAM permission).
+	// AdminInitiateAuth, AdminRespondToAuthChallenge and (for AdminSignOut)
+	// AdminUserGlobalSignOut on the pool (InitiateAuth and GlobalSignOut
+	// need no IAM permission).
 	Client CognitoAPI
 
 	// UserPoolID and ClientID name the pool and its app client. Required.
@@ -63,6 +65,19 @@ type Config struct {
 	// schema, and be writable by no app client. Empty means
 	// DefaultProviderAttribute.
 	ProviderAttribute string
+
+	// AnswerVerifier checks a provider token in this process before
+	// LoginWithAnswer creates a user for it: the same challenge.Verifier
+	// the Lambda runs (corbado.SessionTokenVerifier). Nil: LoginWithAnswer
+	// signs in existing users only.
+	AnswerVerifier challenge.Verifier
+
+	// CaseInsensitiveUsernames says the pool was created with
+	// UsernameConfiguration{CaseSensitive: false}; Normalize then folds
+	// usernames to lower case. Cognito fixes the setting when it creates
+	// the pool, and the zero value (case-sensitive, the default of the API
+	// and CloudFormation) is the safe guess: see Normalize.
+	CaseInsensitiveUsernames bool
 
 	// IDTokens, when set, checks every ID token the store hands out (its
 	// Config should be jwks.CognitoConfig(pool, "id", client)), and
@@ -95,6 +110,8 @@ type Store struct {
 	clientID     string
 	clientSecret string
 	proof        *challenge.HMACProof
+	answers      challenge.Verifier
+	foldCase     bool
 	attr         string
 	idTokens     *jwks.Validator
 	passwordFlow types.AuthFlowType
@@ -152,6 +169,8 @@ func New(cfg Config) (*Store, error) {
 		clientID:     cfg.ClientID,
 		clientSecret: cfg.ClientSecret,
 		proof:        cfg.Proof,
+		answers:      cfg.AnswerVerifier,
+		foldCase:     cfg.CaseInsensitiveUsernames,
 		attr:         attr,
 		idTokens:     cfg.IDTokens,
 		passwordFlow: flow,

@@ -194,7 +194,7 @@ func runTable(t *testing.T, b *backend) []observation {
 		return u
 	}
 	create := func(step, username string, sameAs *cognitobridge.User) *cognitobridge.User {
-		u, err := store.CreateUser(ctx, username)
+		u, err := store.CreateUser(ctx, username, cognitobridge.CreateOptions{})
 		o := observation{Step: step, Err: sentinel(err)}
 		if u != nil {
 			o.Status, o.CreatedByProvider, o.Enabled, o.CognitoStatus, o.HasSub = u.Status, u.CreatedByProvider, u.Enabled, u.CognitoStatus, u.Sub != ""

@@ -13,11 +13,25 @@ import (
 
 var errEmptyUsername = errors.New("cognitobridge: empty username")
 
+// CreateOptions says how a user that does not exist yet is created. It
+// changes nothing about a user that exists.
+type CreateOptions struct {
+	// EmailVerified: the caller proved that the user controls the address
+	// (an emailed code or link, or a provider such as Corbado, which proves
+	// addresses itself). Only then is the user created with
+	// email_verified=true; otherwise the attribute is left unset, which
+	// Cognito reads as false. An unproven address must never be marked
+	// verified: Cognito then lets it receive password resets and, on alias
+	// pools, sign in as the address.
+	EmailVerified bool
+}
+
 // CreateUser makes sure username exists as a passwordless-in-practice user
 // and returns it. A new user is created with AdminCreateUser (no invitation
-// sent; email = username, email_verified = true, the provider attribute =
-// "true") and confirmed with AdminSetUserPassword: a Permanent random
-// password from crypto/rand that nobody ever learns. Two Cognito calls.
+// sent; email = username, email_verified = opts.EmailVerified, the provider
+// attribute = "true") and confirmed with AdminSetUserPassword: a Permanent
+// random password from crypto/rand that nobody ever learns. Two Cognito
+// calls.
 //
 // CreateUser is idempotent. When the user exists (UsernameExistsException,
 // also the answer to every loser of concurrent creates) it reads the user
@@ -32,8 +46,8 @@ var errEmptyUsername = errors.New("cognitobridge: empty username")
 // in FORCE_CHANGE_PASSWORD for an administrator's invitation. Because
 // AdminCreateUser sets the provider attribute in the same call that makes
 // the user, a user of the store's own making always carries it.
-func (s *Store) CreateUser(ctx context.Context, username string) (*User, error) {
-	u, err := s.createUser(ctx, "create user", username)
+func (s *Store) CreateUser(ctx context.Context, username string, opts CreateOptions) (*User, error) {
+	u, err := s.createUser(ctx, "create user", username, opts)
 	if err != nil {
 		s.logFailure(ctx, "create user", username, err)
 		return nil, err
@@ -43,36 +57,54 @@ func (s *Store) CreateUser(ctx context.Context, username string) (*User, error) 
 
 // createUser runs createUserOnce for username once however many callers
 // ask at the same time. Each caller waits only as long as its own ctx
-// allows; one that joined a create whose leader's context ended tries
-// again under its own, so a leader's cancellation never becomes a
-// follower's error.
-func (s *Store) createUser(ctx context.Context, op, username string) (*User, error) {
+// allows. The shared create runs under its leader's ctx, so when the
+// leader gives up its create fails with the leader's context error; every
+// waiter whose own ctx is still alive then joins the create again, where
+// one of them leads the next attempt. A leader's cancellation thus costs
+// the others one more round, never an error and never a create each.
+//
+// Callers asking with different CreateOptions do not share a create: a
+// caller that proved the address must not get a user created unverified
+// on another's behalf, nor the other way round.
+func (s *Store) createUser(ctx context.Context, op, username string, opts CreateOptions) (*User, error) {
 	if username == "" {
 		return nil, &Error{Op: op, Err: errEmptyUsername}
 	}
-	ch := s.creates.DoChan(username, func() (any, error) {
-		return s.createUserOnce(ctx, op, username)
-	})
-	select {
-	case res := <-ch:
-		if res.Err != nil {
-			if res.Shared && isContextError(res.Err) && ctx.Err() == nil {
-				return s.createUserOnce(ctx, op, username)
+	key := username
+	if opts.EmailVerified {
+		key += "\x00verified"
+	}
+	for round := 1; ; round++ {
+		ch := s.creates.DoChan(key, func() (any, error) {
+			return s.createUserOnce(ctx, op, username, opts)
+		})
+		select {
+		case res := <-ch:
+			if res.Err != nil {
+				// Bounded: each round's leader is another caller whose
+				// ctx ended, and this caller's own ctx is alive.
+				if res.Shared && isContextError(res.Err) && ctx.Err() == nil && round < maxCreateRounds {
+					continue
+				}
+				return nil, res.Err
 			}
-			return nil, res.Err
+			u := *res.Val.(*User) // each caller gets its own copy
+			return &u, nil
+		case <-ctx.Done():
+			return nil, &Error{Op: op, Kind: classify(ctx.Err()), Err: ctx.Err()}
 		}
-		u := *res.Val.(*User) // each caller gets its own copy
-		return &u, nil
-	case <-ctx.Done():
-		return nil, &Error{Op: op, Kind: classify(ctx.Err()), Err: ctx.Err()}
 	}
 }
 
-func (s *Store) createUserOnce(ctx context.Context, op, username string) (*User, error) {
+// maxCreateRounds bounds how often a caller joins a create again after
+// leaders that gave up.
+const maxCreateRounds = 8
+
+func (s *Store) createUserOnce(ctx context.Context, op, username string, opts CreateOptions) (*User, error) {
 	// Two rounds at most: the second only when the user vanished between
 	// UsernameExistsException and AdminGetUser (an administrator deleted it).
 	for range 2 {
-		u, exists, err := s.tryCreate(ctx, op, username)
+		u, exists, err := s.tryCreate(ctx, op, username, opts)
 		if err != nil || !exists {
 			return u, err
 		}
@@ -100,16 +132,19 @@ func (s *Store) createUserOnce(ctx context.Context, op, username string) (*User,
 
 // tryCreate runs AdminCreateUser and, when it made the user, confirms it.
 // exists reports UsernameExistsException.
-func (s *Store) tryCreate(ctx context.Context, op, username string) (u *User, exists bool, err error) {
+func (s *Store) tryCreate(ctx context.Context, op, username string, opts CreateOptions) (u *User, exists bool, err error) {
+	attrs := []types.AttributeType{
+		{Name: aws.String("email"), Value: aws.String(username)},
+		{Name: aws.String(s.attr), Value: aws.String("true")},
+	}
+	if opts.EmailVerified {
+		attrs = append(attrs, types.AttributeType{Name: aws.String("email_verified"), Value: aws.String("true")})
+	}
 	out, err := s.client.AdminCreateUser(ctx, &cip.AdminCreateUserInput{
-		UserPoolId:    aws.String(s.poolID),
-		Username:      aws.String(username),
-		MessageAction: types.MessageActionTypeSuppress,
-		UserAttributes: []types.AttributeType{
-			{Name: aws.String("email"), Value: aws.String(username)},
-			{Name: aws.String("email_verified"), Value: aws.String("true")},
-			{Name: aws.String(s.attr), Value: aws.String("true")},
-		},
+		UserPoolId:     aws.String(s.poolID),
+		Username:       aws.String(username),
+		MessageAction:  types.MessageActionTypeSuppress,
+		UserAttributes: attrs,
 	})
 	if err != nil {
 		if code, _ := apiCode(err); code == codeUsernameExists {

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"sync"
 	"testing"
-	"time"
+	"testing/synctest"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -16,45 +18,61 @@ import (
 )
 
 func TestCreateUser(t *testing.T) {
-	e := newEnv(t)
-	ctx := context.Background()
+	for _, tt := range []struct {
+		name         string
+		opts         cognitobridge.CreateOptions
+		wantVerified string // the email_verified attribute; "" = not set
+	}{
+		{name: "address proven", opts: cognitobridge.CreateOptions{EmailVerified: true}, wantVerified: "true"},
+		{name: "address not proven", opts: cognitobridge.CreateOptions{}, wantVerified: ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			ctx := context.Background()
 
-	u, err := e.store.CreateUser(ctx, alice)
-	require.NoError(t, err)
-	assert.Equal(t, 1, e.srv.Calls("AdminCreateUser"))
-	assert.Equal(t, 1, e.srv.Calls("AdminSetUserPassword"))
-	assert.Equal(t, 2, e.srv.Calls(""))
+			u, err := e.store.CreateUser(ctx, alice, tt.opts)
+			require.NoError(t, err)
+			assert.Equal(t, 1, e.srv.Calls("AdminCreateUser"))
+			assert.Equal(t, 1, e.srv.Calls("AdminSetUserPassword"))
+			assert.Equal(t, 2, e.srv.Calls(""))
 
-	got, ok := e.srv.User(alice)
-	require.True(t, ok)
-	assert.Equal(t, types.UserStatusTypeConfirmed, got.Status)
-	assert.True(t, got.Enabled)
-	assert.Equal(t, alice, got.Attributes["email"])
-	assert.Equal(t, "true", got.Attributes["email_verified"])
-	assert.Equal(t, "true", got.Attributes[cognitobridge.DefaultProviderAttribute])
+			got, ok := e.srv.User(alice)
+			require.True(t, ok)
+			assert.Equal(t, types.UserStatusTypeConfirmed, got.Status)
+			assert.True(t, got.Enabled)
+			assert.Equal(t, alice, got.Attributes["email"])
+			assert.Equal(t, tt.wantVerified, got.Attributes["email_verified"])
+			assert.Equal(t, "true", got.Attributes[cognitobridge.DefaultProviderAttribute])
 
-	assert.Equal(t, &cognitobridge.User{
-		Username:          alice,
-		Status:            cognitobridge.StatusExists,
-		Enabled:           true,
-		CreatedByProvider: true,
-		Sub:               got.Sub,
-		Email:             alice,
-		CognitoStatus:     "CONFIRMED",
-	}, u)
-	assert.Contains(t, e.logs.String(), `"msg":"cognitobridge: created user"`)
+			assert.Equal(t, &cognitobridge.User{
+				Username:          alice,
+				Status:            cognitobridge.StatusExists,
+				Enabled:           true,
+				CreatedByProvider: true,
+				Sub:               got.Sub,
+				Email:             alice,
+				EmailVerified:     tt.opts.EmailVerified,
+				CognitoStatus:     "CONFIRMED",
+			}, u)
+			assert.Contains(t, e.logs.String(), `"msg":"cognitobridge: created user"`)
 
-	t.Run("again", func(t *testing.T) {
-		e.srv.ResetCalls()
-		again, err := e.store.CreateUser(ctx, alice)
-		require.NoError(t, err)
-		assert.Equal(t, u, again)
-		assert.Equal(t, 1, e.srv.Calls("AdminCreateUser"))
-		assert.Equal(t, 1, e.srv.Calls("AdminGetUser"))
-		assert.Equal(t, 2, e.srv.Calls(""), "an existing CONFIRMED user is read, not written")
-		after, _ := e.srv.User(alice)
-		assert.Equal(t, got.LastModified, after.LastModified)
-	})
+			t.Run("again", func(t *testing.T) {
+				e.srv.ResetCalls()
+				// The options of a later call change nothing about a user
+				// that exists: a proof arriving later is not CreateUser's
+				// business.
+				again, err := e.store.CreateUser(ctx, alice, cognitobridge.CreateOptions{EmailVerified: !tt.opts.EmailVerified})
+				require.NoError(t, err)
+				assert.Equal(t, u, again)
+				assert.Equal(t, 1, e.srv.Calls("AdminCreateUser"))
+				assert.Equal(t, 1, e.srv.Calls("AdminGetUser"))
+				assert.Equal(t, 2, e.srv.Calls(""), "an existing CONFIRMED user is read, not written")
+				after, _ := e.srv.User(alice)
+				assert.Equal(t, got.LastModified, after.LastModified)
+				assert.Equal(t, tt.wantVerified, after.Attributes["email_verified"])
+			})
+		})
+	}
 }
 
 func TestCreateUserExisting(t *testing.T) {
@@ -117,7 +135,7 @@ func TestCreateUserExisting(t *testing.T) {
 			before, _ := e.srv.User(alice)
 			e.srv.ResetCalls()
 
-			u, err := e.store.CreateUser(ctx, alice)
+			u, err := e.store.CreateUser(ctx, alice, cognitobridge.CreateOptions{})
 			assert.Equal(t, tt.wantCalls, e.srv.Calls(""))
 			if tt.wantErr != nil {
 				require.ErrorIs(t, err, tt.wantErr)
@@ -148,7 +166,7 @@ func TestCreateUserInterrupted(t *testing.T) {
 	// AdminSetUserPassword fails for good (after the SDK's retries): the
 	// user is left as AdminCreateUser made it.
 	e.srv.FailNext("AdminSetUserPassword", 100, cognitotest.FaultInternal)
-	_, err := e.store.CreateUser(ctx, alice)
+	_, err := e.store.CreateUser(ctx, alice, cognitobridge.CreateOptions{})
 	require.ErrorIs(t, err, cognitobridge.ErrUnavailable)
 	got, ok := e.srv.User(alice)
 	require.True(t, ok)
@@ -159,13 +177,13 @@ func TestCreateUserInterrupted(t *testing.T) {
 	// CUSTOM_AUTH does not mind FORCE_CHANGE_PASSWORD: Login works at the
 	// returning-user price and leaves the repair to CreateUser.
 	e.srv.ResetCalls()
-	sess, err := e.store.Login(ctx, alice)
+	sess, err := e.store.Login(ctx, alice, cognitobridge.CreateOptions{})
 	require.NoError(t, err)
 	e.session(sess)
 	assert.Equal(t, got.Sub, sess.Sub)
 	assert.Equal(t, 2, e.srv.Calls(""))
 
-	u, err := e.store.CreateUser(ctx, alice)
+	u, err := e.store.CreateUser(ctx, alice, cognitobridge.CreateOptions{})
 	require.NoError(t, err)
 	assert.Equal(t, "CONFIRMED", u.CognitoStatus)
 	got, _ = e.srv.User(alice)
@@ -177,7 +195,7 @@ func TestCreateUserMisconfigured(t *testing.T) {
 	ctx := context.Background()
 	t.Run("attribute missing from the schema", func(t *testing.T) {
 		e := newEnv(t, func(c *envConfig) { c.server.CustomAttributes = []string{} })
-		u, err := e.store.CreateUser(ctx, alice)
+		u, err := e.store.CreateUser(ctx, alice, cognitobridge.CreateOptions{})
 		require.ErrorIs(t, err, cognitobridge.ErrMisconfigured)
 		assert.Nil(t, u)
 		var invalid *types.InvalidParameterException
@@ -191,7 +209,7 @@ func TestCreateUserMisconfigured(t *testing.T) {
 	})
 	t.Run("empty username", func(t *testing.T) {
 		e := newEnv(t)
-		_, err := e.store.CreateUser(ctx, "")
+		_, err := e.store.CreateUser(ctx, "", cognitobridge.CreateOptions{})
 		require.Error(t, err)
 		assert.Equal(t, 0, e.srv.Calls(""))
 	})
@@ -214,14 +232,14 @@ func TestCreateUserConcurrent(t *testing.T) {
 			for i := range n {
 				wg.Go(func() {
 					if op == "CreateUser" {
-						u, err := e.store.CreateUser(ctx, alice)
+						u, err := e.store.CreateUser(ctx, alice, cognitobridge.CreateOptions{})
 						errs[i] = err
 						if err == nil {
 							subs[i] = u.Sub
 						}
 						return
 					}
-					sess, err := e.store.Login(ctx, alice)
+					sess, err := e.store.Login(ctx, alice, cognitobridge.CreateOptions{})
 					errs[i] = err
 					if err == nil {
 						subs[i] = e.session(sess).Sub
@@ -241,31 +259,111 @@ func TestCreateUserConcurrent(t *testing.T) {
 }
 
 // Concurrent creates of one user in one Store cost Cognito one create,
-// and a caller whose context ends leaves the others' create alone.
+// and a caller whose context ends leaves the others' create alone: when
+// the leader of a coalesced create is canceled mid-call, its waiters join
+// the create again and exactly one of them calls AdminCreateUser.
+//
+// The pool is an in-memory fake inside a synctest bubble, so the test
+// knows (synctest.Wait) when every caller is parked, without sleeps.
 func TestCreateUserCoalesced(t *testing.T) {
-	e := newEnv(t)
-	e.srv.SetLatency("AdminCreateUser", 100*time.Millisecond)
-	ctx := context.Background()
+	synctest.Test(t, func(t *testing.T) {
+		api := newHeldCreates()
+		store, err := cognitobridge.New(cognitobridge.Config{Client: api, UserPoolID: "us-east-1_fake", ClientID: "client"})
+		require.NoError(t, err)
+		ctx := t.Context()
 
-	impatient, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	errs := make([]error, 20)
-	for i := range errs {
+		impatient, cancel := context.WithCancel(ctx)
+		var leaderErr error
+		var wg sync.WaitGroup
+		wg.Go(func() { _, leaderErr = store.CreateUser(impatient, alice, cognitobridge.CreateOptions{}) })
+		synctest.Wait() // the leader is inside AdminCreateUser
+		require.Equal(t, 1, api.creates())
+
+		const waiters = 19
+		errs := make([]error, waiters)
+		users := make([]*cognitobridge.User, waiters)
+		for i := range waiters {
+			wg.Go(func() { users[i], errs[i] = store.CreateUser(ctx, alice, cognitobridge.CreateOptions{}) })
+		}
+		// A caller asking for a verified address does not ride along.
+		var verifiedErr error
 		wg.Go(func() {
-			c := ctx
-			if i == 0 {
-				c = impatient
-			}
-			_, errs[i] = e.store.CreateUser(c, alice)
+			_, verifiedErr = store.CreateUser(ctx, alice, cognitobridge.CreateOptions{EmailVerified: true})
 		})
+		synctest.Wait() // every waiter is parked on the shared create
+		require.Equal(t, 2, api.creates(), "the verified caller made its own call; the waiters none")
+
+		cancel()
+		synctest.Wait() // the leader gave up; one waiter leads the retry
+		assert.Equal(t, 3, api.creates(), "the waiters retried through one shared create")
+
+		api.release()
+		wg.Wait()
+		assert.ErrorIs(t, leaderErr, context.Canceled)
+		require.NoError(t, errors.Join(errs...))
+		require.NoError(t, verifiedErr)
+		assert.Equal(t, 3, api.creates())
+		for _, u := range users {
+			assert.Equal(t, alice, u.Username)
+			assert.Equal(t, "CONFIRMED", u.CognitoStatus)
+		}
+		users[0].Sub = "changed"
+		assert.NotEqual(t, users[0].Sub, users[1].Sub, "each caller gets its own copy")
+	})
+}
+
+// heldCreates is a pool in memory whose AdminCreateUser waits until
+// release (or its caller's ctx ends, as the SDK's call would).
+type heldCreates struct {
+	cognitobridge.CognitoAPI // nil: any other call panics
+
+	mu      sync.Mutex
+	calls   int
+	exists  map[string]bool
+	hold    chan struct{}
+	onceRel sync.Once
+}
+
+func newHeldCreates() *heldCreates {
+	return &heldCreates{exists: map[string]bool{}, hold: make(chan struct{})}
+}
+
+func (h *heldCreates) release() { h.onceRel.Do(func() { close(h.hold) }) }
+
+func (h *heldCreates) creates() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.calls
+}
+
+func (h *heldCreates) AdminCreateUser(ctx context.Context, in *cip.AdminCreateUserInput, _ ...func(*cip.Options)) (*cip.AdminCreateUserOutput, error) {
+	h.mu.Lock()
+	h.calls++
+	h.mu.Unlock()
+	select {
+	case <-h.hold:
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
-	time.Sleep(20 * time.Millisecond)
-	cancel()
-	wg.Wait()
-	assert.ErrorIs(t, errs[0], context.Canceled)
-	require.NoError(t, errors.Join(errs[1:]...))
-	assert.LessOrEqual(t, e.srv.Calls("AdminCreateUser"), 2, "20 callers, one create (two if the canceled caller led)")
-	u, ok := e.srv.User(alice)
-	require.True(t, ok)
-	assert.Equal(t, types.UserStatusTypeConfirmed, u.Status)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	name := aws.ToString(in.Username)
+	if h.exists[name] {
+		return nil, &types.UsernameExistsException{Message: aws.String("User account already exists")}
+	}
+	h.exists[name] = true
+	return &cip.AdminCreateUserOutput{User: &types.UserType{
+		Username: in.Username, Enabled: true, UserStatus: types.UserStatusTypeForceChangePassword,
+		Attributes: append([]types.AttributeType{{Name: aws.String("sub"), Value: aws.String("sub-" + name)}}, in.UserAttributes...),
+	}}, nil
+}
+
+func (h *heldCreates) AdminSetUserPassword(context.Context, *cip.AdminSetUserPasswordInput, ...func(*cip.Options)) (*cip.AdminSetUserPasswordOutput, error) {
+	return &cip.AdminSetUserPasswordOutput{}, nil
+}
+
+func (h *heldCreates) AdminGetUser(_ context.Context, in *cip.AdminGetUserInput, _ ...func(*cip.Options)) (*cip.AdminGetUserOutput, error) {
+	name := aws.ToString(in.Username)
+	return &cip.AdminGetUserOutput{Username: in.Username, Enabled: true, UserStatus: types.UserStatusTypeConfirmed,
+		UserAttributes: []types.AttributeType{{Name: aws.String("sub"), Value: aws.String("sub-" + name)}}}, nil
 }

@@ -23,9 +23,12 @@
 //	})
 //	// handle err
 //
-//	// The passkey provider verified email: sign the user in, creating
-//	// the Cognito user on the first login.
-//	sess, err := store.Login(ctx, email)
+//	// The passkey provider verified the user, and the user proved the
+//	// address: sign the user in, creating the Cognito user on the first
+//	// login with email_verified=true.
+//	email, err := store.Normalize(typed) // ErrInvalidUsername: 400
+//	// handle err
+//	sess, err := store.Login(ctx, email, cognitobridge.CreateOptions{EmailVerified: true})
 //	switch {
 //	case errors.Is(err, cognitobridge.ErrUserDisabled):
 //		// 403
@@ -40,10 +43,16 @@
 //	u, err := store.Status(ctx, email)          // u.Status, u.CreatedByProvider
 //	ok, err := store.VerifyPassword(ctx, email, pw) // (false, nil) = wrong
 //
+//	// A legacy password user signs in: one Cognito call, one session.
+//	sess, err = store.SignInWithPassword(ctx, email, pw) // ErrWrongPassword
+//
 // # The pool
 //
 // Username = email address in this library, as in the seed: CreateUser
-// sets the email attribute to the username and marks it verified. The pool
+// sets the email attribute to the username, and marks it verified only
+// when the caller says the address was proven (CreateOptions). Normalize
+// is the one place usernames are normalised; it folds case only on pools
+// the Config declares case-insensitive. The pool
 // needs the provider attribute in its schema (custom:createdByCorbado by
 // default, String, writable by no app client), and the app client needs
 // ALLOW_CUSTOM_AUTH, ALLOW_REFRESH_TOKEN_AUTH and ALLOW_USER_PASSWORD_AUTH
@@ -52,7 +61,7 @@
 //
 // # Cost in Cognito calls
 //
-// Status 1; StartSession 2; Login 2 for a returning user, 5 for a first
+// Status 1; StartSession 2; SignInWithPassword 1; AdminSignOut 1; Login 2 for a returning user, 5 for a first
 // login (6 when the app client has PreventUserExistenceErrors); CreateUser 2
 // (AdminCreateUser and AdminSetUserPassword, or AdminGetUser when the user
 // exists), 3 when it repairs a half-created user; VerifyPassword, Refresh

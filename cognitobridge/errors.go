@@ -41,6 +41,16 @@ var (
 	// not accept, an unexpected challenge (MFA, NEW_PASSWORD_REQUIRED),
 	// an invalid or revoked refresh or access token.
 	ErrNotAuthorized = errors.New("cognitobridge: not authorized")
+
+	// ErrWrongPassword means SignInWithPassword's password is not the
+	// user's, or there is no such user, or the user cannot sign in with a
+	// password (reset required, unconfirmed, locked out after too many
+	// attempts): one answer for all, so that it tells an attacker nothing.
+	ErrWrongPassword = errors.New("cognitobridge: wrong username or password")
+
+	// ErrInvalidUsername means a username that cannot be one (Normalize):
+	// the caller's input, answered 400.
+	ErrInvalidUsername = errors.New("cognitobridge: invalid username")
 )
 
 // Error is the error of every failed Store call. Its text names the

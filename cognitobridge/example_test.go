@@ -66,7 +66,7 @@ func Example() {
 
 	// A passkey provider has verified the user: sign them in. The first
 	// login creates the Cognito user.
-	sess, err := store.Login(ctx, "ada@example.com")
+	sess, err := store.Login(ctx, "ada@example.com", cognitobridge.CreateOptions{})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -99,12 +99,12 @@ func ExampleStore_Login_disabled() {
 	defer srv.Close()
 	ctx := context.Background()
 
-	if _, err := store.CreateUser(ctx, "eve@example.com"); err != nil {
+	if _, err := store.CreateUser(ctx, "eve@example.com", cognitobridge.CreateOptions{}); err != nil {
 		log.Fatal(err)
 	}
 	disableForExample(srv, "eve@example.com")
 
-	_, err := store.Login(ctx, "eve@example.com")
+	_, err := store.Login(ctx, "eve@example.com", cognitobridge.CreateOptions{})
 	switch {
 	case errors.Is(err, cognitobridge.ErrUserDisabled):
 		fmt.Println("403: account disabled")
@@ -139,7 +139,7 @@ func ExampleStore_Refresh() {
 	defer srv.Close()
 	ctx := context.Background()
 
-	sess, err := store.Login(ctx, "lin@example.com")
+	sess, err := store.Login(ctx, "lin@example.com", cognitobridge.CreateOptions{})
 	if err != nil {
 		log.Fatal(err)
 	}

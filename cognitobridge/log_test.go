@@ -122,13 +122,13 @@ func TestNothingSecretLogged(t *testing.T) {
 			e.passwordUser(t, "off@example.com", alicePW)
 			e.disable(t, "off@example.com")
 
-			sess, err := e.store.Login(ctx, alice)
+			sess, err := e.store.Login(ctx, alice, cognitobridge.CreateOptions{})
 			require.NoError(t, err)
-			_, err = e.store.Login(ctx, alice)
+			_, err = e.store.Login(ctx, alice, cognitobridge.CreateOptions{})
 			try(err)
-			_, err = e.store.CreateUser(ctx, "half@example.com")
+			_, err = e.store.CreateUser(ctx, "half@example.com", cognitobridge.CreateOptions{})
 			try(err)
-			_, err = e.store.Login(ctx, "off@example.com")
+			_, err = e.store.Login(ctx, "off@example.com", cognitobridge.CreateOptions{})
 			require.Error(t, err)
 			try(err)
 			for _, u := range []string{bob, "mfa@example.com", "off@example.com", nobody} {
@@ -148,7 +148,7 @@ func TestNothingSecretLogged(t *testing.T) {
 			e.srv.FailNext("", 100, cognitotest.FaultInternal)
 			_, err = e.store.VerifyPassword(ctx, bob, alicePW)
 			try(err)
-			_, err = e.store.Login(ctx, alice)
+			_, err = e.store.Login(ctx, alice, cognitobridge.CreateOptions{})
 			try(err)
 			e.srv.ClearFaults()
 
@@ -179,7 +179,7 @@ func TestLogLevels(t *testing.T) {
 		c.store.Logger = slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	})
 	ctx := context.Background()
-	_, err := e.store.Login(ctx, alice) // creates: one Info line
+	_, err := e.store.Login(ctx, alice, cognitobridge.CreateOptions{}) // creates: one Info line
 	require.NoError(t, err)
 	ok, err := e.store.VerifyPassword(ctx, alice, wrongPW) // Debug only
 	require.NoError(t, err)
@@ -195,7 +195,7 @@ func TestLogLevels(t *testing.T) {
 	misconfigured := newEnv(t, withSecret, withClientSecret("wrong"), func(c *envConfig) {
 		c.store.Logger = slog.New(slog.NewJSONHandler(&warnings, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	})
-	_, err = misconfigured.store.Login(ctx, alice)
+	_, err = misconfigured.store.Login(ctx, alice, cognitobridge.CreateOptions{})
 	require.ErrorIs(t, err, cognitobridge.ErrMisconfigured)
 	assert.Contains(t, warnings.String(), `"level":"WARN"`)
 	assert.Contains(t, warnings.String(), `"code":"NotAuthorizedException"`)
@@ -216,7 +216,7 @@ func TestNilLoggerDiscards(t *testing.T) {
 		Client: srv.Client(), UserPoolID: srv.UserPoolID(), ClientID: srv.ClientID(), Proof: newProof(t),
 	})
 	require.NoError(t, err)
-	_, err = store.CreateUser(context.Background(), alice)
+	_, err = store.CreateUser(context.Background(), alice, cognitobridge.CreateOptions{})
 	require.NoError(t, err)
 	_, err = store.StartSession(context.Background(), alice)
 	require.True(t, errors.Is(err, cognitobridge.ErrMisconfigured), "no triggers: %v", err)
@@ -233,7 +233,7 @@ func TestMalformedUsername(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, cognitobridge.StatusNotExists, u.Status)
 
-	_, err = e.store.CreateUser(ctx, bad)
+	_, err = e.store.CreateUser(ctx, bad, cognitobridge.CreateOptions{})
 	require.Error(t, err)
 	assert.NotErrorIs(t, err, cognitobridge.ErrMisconfigured)
 	assert.NotErrorIs(t, err, cognitobridge.ErrUnavailable)

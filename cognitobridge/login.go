@@ -22,15 +22,18 @@ import (
 // (UsernameExistsException), and it repairs a half-created user.
 // StartSession is then tried once more.
 //
-// A disabled user fails with ErrUserDisabled and is never created anew.
-func (s *Store) Login(ctx context.Context, username string) (*Session, error) {
+// opts applies only when the user is created (see CreateOptions). A
+// disabled user fails with ErrUserDisabled and is never created anew.
+func (s *Store) Login(ctx context.Context, username string, opts CreateOptions) (*Session, error) {
 	if s.proof == nil {
 		return nil, errNoProof("login")
 	}
-	return s.login(ctx, "login", username, s.proofAnswer)
+	return s.login(ctx, "login", username, s.proofAnswer, nil, opts)
 }
 
-func (s *Store) login(ctx context.Context, op, username string, answer answerFunc) (*Session, error) {
+// login is Login with a pluggable answer. beforeCreate, when set, runs
+// before a user is created and may refuse the create.
+func (s *Store) login(ctx context.Context, op, username string, answer answerFunc, beforeCreate func() error, opts CreateOptions) (*Session, error) {
 	sess, err := s.startSession(ctx, op, username, answer)
 	if err == nil {
 		return sess, nil
@@ -39,7 +42,13 @@ func (s *Store) login(ctx context.Context, op, username string, answer answerFun
 		s.logFailure(ctx, op, username, err)
 		return nil, err
 	}
-	if _, cerr := s.createUser(ctx, op, username); cerr != nil {
+	if beforeCreate != nil {
+		if cerr := beforeCreate(); cerr != nil {
+			s.logFailure(ctx, op, username, cerr)
+			return nil, cerr
+		}
+	}
+	if _, cerr := s.createUser(ctx, op, username, opts); cerr != nil {
 		s.logFailure(ctx, op, username, cerr)
 		return nil, cerr
 	}

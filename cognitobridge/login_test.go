@@ -43,7 +43,7 @@ func TestLoginCallCounts(t *testing.T) {
 		{
 			name: "returning provider user",
 			arrange: func(t *testing.T, e *env) {
-				_, err := e.store.CreateUser(ctx, alice)
+				_, err := e.store.CreateUser(ctx, alice, cognitobridge.CreateOptions{})
 				require.NoError(t, err)
 			},
 			want: map[string]int{"": 2, "AdminInitiateAuth": 1, "AdminRespondToAuthChallenge": 1},
@@ -52,7 +52,7 @@ func TestLoginCallCounts(t *testing.T) {
 			name: "returning provider user, existence hidden",
 			opts: []envOption{withPrevention, withSecret},
 			arrange: func(t *testing.T, e *env) {
-				_, err := e.store.CreateUser(ctx, alice)
+				_, err := e.store.CreateUser(ctx, alice, cognitobridge.CreateOptions{})
 				require.NoError(t, err)
 			},
 			want: map[string]int{"": 2},
@@ -70,7 +70,7 @@ func TestLoginCallCounts(t *testing.T) {
 				tt.arrange(t, e)
 			}
 			e.srv.ResetCalls()
-			sess, err := e.store.Login(ctx, alice)
+			sess, err := e.store.Login(ctx, alice, cognitobridge.CreateOptions{})
 			require.NoError(t, err)
 			e.session(sess)
 			for op, n := range tt.want {
@@ -159,7 +159,7 @@ func TestLoginErrors(t *testing.T) {
 			}
 			before, _ := e.srv.User(alice)
 			e.srv.ResetCalls()
-			sess, err := e.store.Login(ctx, alice)
+			sess, err := e.store.Login(ctx, alice, cognitobridge.CreateOptions{})
 			require.ErrorIs(t, err, tt.wantErr)
 			assert.Nil(t, sess)
 			assert.LessOrEqual(t, e.srv.Calls(""), tt.maxCalls)
@@ -182,7 +182,7 @@ func TestLoginAfterThrottlingRecovers(t *testing.T) {
 	// Throttling the SDK's retries absorb is invisible to the caller.
 	e := newEnv(t)
 	e.srv.FailNext("AdminRespondToAuthChallenge", 2, cognitotest.FaultThrottle)
-	sess, err := e.store.Login(context.Background(), alice)
+	sess, err := e.store.Login(context.Background(), alice, cognitobridge.CreateOptions{})
 	require.NoError(t, err)
 	e.session(sess)
 	assert.Equal(t, 3, e.srv.Calls("AdminRespondToAuthChallenge"))

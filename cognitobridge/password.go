@@ -33,39 +33,7 @@ func (s *Store) VerifyPassword(ctx context.Context, username, password string) (
 		// as a misconfiguration; an empty password is merely wrong.
 		return false, nil
 	}
-	params := s.addSecretHash(map[string]string{"USERNAME": username, "PASSWORD": password}, username)
-
-	var (
-		result    *types.AuthenticationResultType
-		challenge types.ChallengeNameType
-		call      string
-		err       error
-	)
-	if s.passwordFlow == types.AuthFlowTypeAdminUserPasswordAuth {
-		call = "AdminInitiateAuth"
-		var out *cip.AdminInitiateAuthOutput
-		out, err = s.client.AdminInitiateAuth(ctx, &cip.AdminInitiateAuthInput{
-			AuthFlow:       s.passwordFlow,
-			UserPoolId:     aws.String(s.poolID),
-			ClientId:       aws.String(s.clientID),
-			AuthParameters: params,
-		})
-		if err == nil {
-			result, challenge = out.AuthenticationResult, out.ChallengeName
-		}
-	} else {
-		call = "InitiateAuth"
-		var out *cip.InitiateAuthOutput
-		out, err = s.client.InitiateAuth(ctx, &cip.InitiateAuthInput{
-			AuthFlow:       s.passwordFlow,
-			ClientId:       aws.String(s.clientID),
-			AuthParameters: params,
-		})
-		if err == nil {
-			result, challenge = out.AuthenticationResult, out.ChallengeName
-		}
-	}
-
+	result, challenge, call, err := s.passwordAuth(ctx, username, password)
 	if err != nil {
 		if reason, refused := passwordRefused(err); refused {
 			s.log.LogAttrs(ctx, levelDebug, "cognitobridge: password not verified", userAttr(username), reasonAttr(reason))
@@ -84,6 +52,81 @@ func (s *Store) VerifyPassword(ctx context.Context, username, password string) (
 	}
 	s.log.LogAttrs(ctx, levelDebug, "cognitobridge: password verified", userAttr(username))
 	return true, nil
+}
+
+// SignInWithPassword signs username in with its Cognito password and
+// returns the session: ONE call (Config.PasswordAuthFlow, SECRET_HASH when
+// the client has a secret) mints the one token set the caller gets, so no
+// second, unrevoked session is left behind as a VerifyPassword followed by
+// Login would leave it.
+//
+// A wrong password, an unknown user and a user who cannot sign in with a
+// password (reset required, unconfirmed, locked out) fail alike with
+// ErrWrongPassword; a disabled user with ErrUserDisabled, so that a caller
+// can say the account is blocked; a sign-in that needs a further step
+// (MFA, NEW_PASSWORD_REQUIRED) with ErrNotAuthorized. Outages are
+// ErrUnavailable and a pool or client that cannot run the flow
+// ErrMisconfigured, as for VerifyPassword. With Config.IDTokens set the ID
+// token is checked as for StartSession.
+func (s *Store) SignInWithPassword(ctx context.Context, username, password string) (*Session, error) {
+	const op = "sign in with password"
+	if username == "" || password == "" {
+		return nil, &Error{Op: op, Kind: ErrWrongPassword}
+	}
+	result, challenge, call, err := s.passwordAuth(ctx, username, password)
+	var e error
+	switch {
+	case err != nil:
+		_, msg := apiCode(err)
+		reason, refused := passwordRefused(err)
+		switch {
+		case userDisabled(msg):
+			e = &Error{Op: op, Call: call, Kind: ErrUserDisabled, Err: err}
+		case refused:
+			s.log.LogAttrs(ctx, levelDebug, "cognitobridge: password sign-in refused", userAttr(username), reasonAttr(reason))
+			return nil, &Error{Op: op, Call: call, Kind: ErrWrongPassword, Err: err}
+		default:
+			e = callError(op, call, err)
+		}
+	case result == nil:
+		e = unexpectedChallenge(op, call, challenge)
+	default:
+		sess, serr := s.session(ctx, op, result, "")
+		if serr == nil {
+			s.log.LogAttrs(ctx, levelDebug, "cognitobridge: signed in with password", userAttr(username))
+			return sess, nil
+		}
+		e = serr
+	}
+	s.logFailure(ctx, op, username, e)
+	return nil, e
+}
+
+// passwordAuth runs one password sign-in with Config.PasswordAuthFlow and
+// names the call it made.
+func (s *Store) passwordAuth(ctx context.Context, username, password string) (*types.AuthenticationResultType, types.ChallengeNameType, string, error) {
+	params := s.addSecretHash(map[string]string{"USERNAME": username, "PASSWORD": password}, username)
+	if s.passwordFlow == types.AuthFlowTypeAdminUserPasswordAuth {
+		out, err := s.client.AdminInitiateAuth(ctx, &cip.AdminInitiateAuthInput{
+			AuthFlow:       s.passwordFlow,
+			UserPoolId:     aws.String(s.poolID),
+			ClientId:       aws.String(s.clientID),
+			AuthParameters: params,
+		})
+		if err != nil {
+			return nil, "", "AdminInitiateAuth", err
+		}
+		return out.AuthenticationResult, out.ChallengeName, "AdminInitiateAuth", nil
+	}
+	out, err := s.client.InitiateAuth(ctx, &cip.InitiateAuthInput{
+		AuthFlow:       s.passwordFlow,
+		ClientId:       aws.String(s.clientID),
+		AuthParameters: params,
+	})
+	if err != nil {
+		return nil, "", "InitiateAuth", err
+	}
+	return out.AuthenticationResult, out.ChallengeName, "InitiateAuth", nil
 }
 
 // passwordRefused reports whether err is Cognito refusing this user or

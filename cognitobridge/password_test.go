@@ -40,7 +40,7 @@ func testVerifyPassword(t *testing.T, e *env) {
 	e.passwordUser(t, "mfa@example.com", alicePW)
 	require.True(t, e.srv.RequireMFA("mfa@example.com"))
 	e.passwordUser(t, "invited@example.com", "")
-	created, err := e.store.CreateUser(ctx, bob)
+	created, err := e.store.CreateUser(ctx, bob, cognitobridge.CreateOptions{})
 	require.NoError(t, err)
 	require.NotNil(t, created)
 

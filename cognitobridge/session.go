@@ -27,7 +27,8 @@ import (
 //
 // expires is the ID token's exp in whole seconds since the Unix epoch, as
 // the seed sent it (it copied the verified payload's exp); accessToken is
-// new. The tokens are secrets: String, GoString and LogValue leave them out,
+// new. Username is not written: the seed's front end never had it, and
+// Refresh accepts the address too. The tokens are secrets: String, GoString and LogValue leave them out,
 // so printing or logging a Session does not leak them.
 type Session struct {
 	IDToken      string
@@ -37,8 +38,13 @@ type Session struct {
 	Expires time.Time
 	Email   string
 	// Sub is the user's Cognito ID, "cognitoUUID" in JSON.
-	Sub  string
-	Name string
+	Sub string
+	// Username is Cognito's own username for the user (the ID token's
+	// cognito:username): the address on plain pools, but a UUID equal to
+	// Sub on pools with email as a username attribute and a generated name
+	// on alias pools. Refresh wants this name.
+	Username string
+	Name     string
 }
 
 type sessionJSON struct {
@@ -265,6 +271,29 @@ func (s *Store) SignOut(ctx context.Context, accessToken string) error {
 	return nil
 }
 
+// AdminSignOut signs username out everywhere (AdminUserGlobalSignOut, one
+// call, IAM): every refresh token of the user stops working at once, as
+// with SignOut, without needing the user's access token. An administrator's
+// tool, and the way to end a user's sessions after revoking their passkeys.
+// An unknown user fails with ErrUserNotFound.
+func (s *Store) AdminSignOut(ctx context.Context, username string) error {
+	const op = "admin sign out"
+	if username == "" {
+		return &Error{Op: op, Err: errEmptyUsername}
+	}
+	_, err := s.client.AdminUserGlobalSignOut(ctx, &cip.AdminUserGlobalSignOutInput{
+		UserPoolId: aws.String(s.poolID),
+		Username:   aws.String(username),
+	})
+	if err != nil {
+		e := callError(op, "AdminUserGlobalSignOut", err)
+		s.logFailure(ctx, op, username, e)
+		return e
+	}
+	s.log.LogAttrs(ctx, levelInfo, "cognitobridge: signed the user out everywhere", userAttr(username))
+	return nil
+}
+
 // session turns Cognito's tokens into a Session, checking the ID token
 // when a validator is configured. keepRefresh is the refresh token to keep
 // when Cognito sent none (refreshes).
@@ -289,13 +318,13 @@ func (s *Store) session(ctx context.Context, op string, r *types.AuthenticationR
 			}
 			return nil, &Error{Op: op, Kind: kind, Err: err}
 		}
-		sess.Email, sess.Sub, sess.Name, sess.Expires = claims.Email, claims.Subject, claims.Name, claims.ExpiresAt
+		sess.Email, sess.Sub, sess.Username, sess.Name, sess.Expires = claims.Email, claims.Subject, claims.Username, claims.Name, claims.ExpiresAt
 	} else {
 		claims, err := unverifiedClaims(sess.IDToken)
 		if err != nil {
 			return nil, &Error{Op: op, Kind: ErrMisconfigured, Err: err}
 		}
-		sess.Email, sess.Sub, sess.Name = claims.Email, claims.Sub, claims.Name
+		sess.Email, sess.Sub, sess.Username, sess.Name = claims.Email, claims.Sub, claims.Username, claims.Name
 		if claims.Exp > 0 && claims.Exp < math.MaxInt64 {
 			sess.Expires = time.Unix(int64(claims.Exp), 0)
 		}
@@ -307,10 +336,11 @@ func (s *Store) session(ctx context.Context, op string, r *types.AuthenticationR
 }
 
 type idClaims struct {
-	Sub   string  `json:"sub"`
-	Email string  `json:"email"`
-	Name  string  `json:"name"`
-	Exp   float64 `json:"exp"`
+	Sub      string  `json:"sub"`
+	Username string  `json:"cognito:username"`
+	Email    string  `json:"email"`
+	Name     string  `json:"name"`
+	Exp      float64 `json:"exp"`
 }
 
 // unverifiedClaims reads the payload of a compact JWT without checking

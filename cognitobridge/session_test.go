@@ -85,7 +85,7 @@ func TestStartSession(t *testing.T) {
 				withValidator(t, e)
 			}
 			ctx := context.Background()
-			_, err := e.store.CreateUser(ctx, alice)
+			_, err := e.store.CreateUser(ctx, alice, cognitobridge.CreateOptions{})
 			require.NoError(t, err)
 			e.passwordUser(t, bob, alicePW)
 
@@ -230,7 +230,7 @@ func TestStartSessionCanceled(t *testing.T) {
 
 func TestSessionJSON(t *testing.T) {
 	e := newEnv(t)
-	sess, err := e.store.Login(context.Background(), alice)
+	sess, err := e.store.Login(context.Background(), alice, cognitobridge.CreateOptions{})
 	require.NoError(t, err)
 	e.session(sess)
 
@@ -244,6 +244,7 @@ func TestSessionJSON(t *testing.T) {
 	}
 	assert.ElementsMatch(t, []string{"email", "cognitoUUID", "name", "expires", "idToken", "refreshToken", "accessToken"}, keys)
 	assert.Equal(t, alice, m["email"])
+	assert.Equal(t, alice, sess.Username, "Cognito's username, the address on a plain pool")
 	assert.Equal(t, sess.Sub, m["cognitoUUID"])
 	assert.Equal(t, sess.IDToken, m["idToken"])
 	assert.Equal(t, sess.RefreshToken, m["refreshToken"])
@@ -256,12 +257,13 @@ func TestSessionJSON(t *testing.T) {
 	require.NoError(t, json.Unmarshal(b, &back))
 	assert.Equal(t, sess.Expires.Unix(), back.Expires.Unix())
 	back.Expires = sess.Expires
+	back.Username = sess.Username // not in the seed's JSON
 	assert.Equal(t, *sess, back)
 }
 
 func TestSessionNotPrinted(t *testing.T) {
 	e := newEnv(t)
-	sess, err := e.store.Login(context.Background(), alice)
+	sess, err := e.store.Login(context.Background(), alice, cognitobridge.CreateOptions{})
 	require.NoError(t, err)
 	e.session(sess)
 
@@ -287,7 +289,7 @@ func TestRefresh(t *testing.T) {
 			}
 			e := newEnv(t, opts...)
 			ctx := context.Background()
-			first, err := e.store.Login(ctx, alice)
+			first, err := e.store.Login(ctx, alice, cognitobridge.CreateOptions{})
 			require.NoError(t, err)
 			e.session(first)
 
@@ -331,7 +333,7 @@ func TestRefresh(t *testing.T) {
 func TestRefreshDisabledUser(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	sess, err := e.store.Login(ctx, alice)
+	sess, err := e.store.Login(ctx, alice, cognitobridge.CreateOptions{})
 	require.NoError(t, err)
 	e.session(sess)
 	e.disable(t, alice)

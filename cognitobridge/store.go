@@ -20,8 +20,10 @@ const (
 
 // User is what the store knows of a Cognito user.
 type User struct {
-	// Username is Cognito's username for the user; in this library the
-	// username is the user's email address.
+	// Username is Cognito's own username for the user: the email address
+	// on plain pools, a UUID equal to Sub on pools with email as a
+	// username attribute, a generated name on alias pools. For a user that
+	// does not exist it is the name that was looked up.
 	Username string
 	Status   Status
 	Enabled  bool
@@ -30,8 +32,11 @@ type User struct {
 	// a user never had a password of their own.
 	CreatedByProvider bool
 	// Sub is the user's immutable Cognito ID (the sub attribute).
-	Sub   string
-	Email string
+	Sub string
+	// Email is the email attribute, and EmailVerified whether Cognito
+	// holds it as verified (email_verified "true").
+	Email         string
+	EmailVerified bool
 	// CognitoStatus is Cognito's UserStatus: CONFIRMED,
 	// FORCE_CHANGE_PASSWORD, RESET_REQUIRED, UNCONFIRMED, … Empty for a
 	// user that does not exist.
@@ -88,6 +93,8 @@ func (s *Store) user(name, fallback string, enabled bool, status types.UserStatu
 			u.Sub = aws.ToString(a.Value)
 		case "email":
 			u.Email = aws.ToString(a.Value)
+		case "email_verified":
+			u.EmailVerified = aws.ToString(a.Value) == "true"
 		}
 	}
 	return u

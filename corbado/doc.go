@@ -65,8 +65,11 @@
 //	lambda.Start(h.Handle)
 //
 // and the backend sends the token with store.LoginWithAnswer(ctx, email,
-// token). A token of another user is a wrong answer; an outage is an error,
-// never a right answer.
+// token, cognitobridge.CreateOptions{EmailVerified: true}), on a store
+// whose Config.AnswerVerifier is the same verifier, so that a token is
+// checked before a user is created for it. EmailVerified is true on every
+// Corbado path because Corbado proves addresses itself. A token of another
+// user is a wrong answer; an outage is an error, never a right answer.
 //
 // # Errors and logs
 //

@@ -16,8 +16,14 @@ import (
 // verified, creating the user on the first login. *cognitobridge.Store
 // satisfies it.
 type SessionStore interface {
-	Login(ctx context.Context, username string) (*cognitobridge.Session, error)
+	Login(ctx context.Context, username string, opts cognitobridge.CreateOptions) (*cognitobridge.Session, error)
 }
+
+// created is how this package's handlers create users: with
+// email_verified=true, because Corbado proved the address itself (by a
+// passkey registered after an emailed code, or an email OTP or link)
+// before it issued the token these handlers accept.
+var created = cognitobridge.CreateOptions{EmailVerified: true}
 
 var _ SessionStore = (*cognitobridge.Store)(nil)
 
@@ -166,7 +172,7 @@ type login struct {
 }
 
 func (l login) serve(w http.ResponseWriter, r *http.Request, username string) {
-	sess, err := l.store.Login(r.Context(), username)
+	sess, err := l.store.Login(r.Context(), username, created)
 	if err != nil {
 		l.fail(w, r, "corbado: cognito login failed", username, err)
 		return

@@ -83,6 +83,9 @@ type pool struct {
 func newPool(t *testing.T, verifier challenge.Verifier, opts ...func(*cognitotest.Config)) *pool {
 	t.Helper()
 	proof := newProof(t)
+	// In provider-token mode the store checks a token itself before it
+	// creates a user for it, with the Lambda's verifier.
+	answers := verifier
 	if verifier == nil {
 		verifier = proof
 	}
@@ -96,11 +99,12 @@ func newPool(t *testing.T, verifier challenge.Verifier, opts ...func(*cognitotes
 	require.NoError(t, err)
 	t.Cleanup(srv.Close)
 	store, err := cognitobridge.New(cognitobridge.Config{
-		Client:       srv.Client(cognitotest.NoRetryDelay),
-		UserPoolID:   srv.UserPoolID(),
-		ClientID:     srv.ClientID(),
-		ClientSecret: srv.ClientSecret(),
-		Proof:        proof,
+		Client:         srv.Client(cognitotest.NoRetryDelay),
+		UserPoolID:     srv.UserPoolID(),
+		ClientID:       srv.ClientID(),
+		ClientSecret:   srv.ClientSecret(),
+		Proof:          proof,
+		AnswerVerifier: answers,
 	})
 	require.NoError(t, err)
 	return &pool{srv: srv, store: store, admin: srv.Client(cognitotest.NoRetryDelay)}

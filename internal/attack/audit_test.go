@@ -286,6 +286,10 @@ func (s *spyAPI) AdminGetUser(ctx context.Context, in *cip.AdminGetUserInput, o 
 	return s.next.AdminGetUser(ctx, in, o...)
 }
 
+func (s *spyAPI) AdminUserGlobalSignOut(ctx context.Context, in *cip.AdminUserGlobalSignOutInput, o ...func(*cip.Options)) (*cip.AdminUserGlobalSignOutOutput, error) {
+	return s.next.AdminUserGlobalSignOut(ctx, in, o...)
+}
+
 func (s *spyAPI) AdminCreateUser(ctx context.Context, in *cip.AdminCreateUserInput, o ...func(*cip.Options)) (*cip.AdminCreateUserOutput, error) {
 	if in.TemporaryPassword != nil {
 		s.a.secret("temporary password", *in.TemporaryPassword)

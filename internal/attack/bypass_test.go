@@ -115,7 +115,7 @@ func TestCustomAuthBypass(t *testing.T) {
 	const victim, attackerUser = "victim@example.com", "attacker@example.com"
 	a.username(victim, attackerUser)
 	for _, u := range []string{victim, attackerUser} {
-		_, err := p.store.CreateUser(ctx, u)
+		_, err := p.store.CreateUser(ctx, u, cognitobridge.CreateOptions{})
 		require.NoError(t, a.err(err))
 	}
 	pool, client := p.srv.UserPoolID(), p.srv.ClientID()
@@ -125,7 +125,7 @@ func TestCustomAuthBypass(t *testing.T) {
 	captured := &captureAPI{}
 	spied := newPoolStore(t, p, captured)
 	for _, u := range []string{victim, attackerUser} {
-		sess, err := spied.Login(ctx, u)
+		sess, err := spied.Login(ctx, u, cognitobridge.CreateOptions{})
 		require.NoError(t, a.err(err))
 		require.NoError(t, p.checkSession(ctx, u, sess))
 	}

@@ -50,7 +50,7 @@ func TestConcurrentFirstLoginsOfOneUser(t *testing.T) {
 		wg.Go(func() {
 			<-start
 			t0 := time.Now()
-			sessions[i], errs[i] = stores[i%processes].Login(ctx, username)
+			sessions[i], errs[i] = stores[i%processes].Login(ctx, username, cognitobridge.CreateOptions{})
 			took[i] = time.Since(t0)
 			a.err(errs[i])
 		})
@@ -113,7 +113,7 @@ func TestConcurrentLoginsOfDistinctUsers(t *testing.T) {
 				username := fmt.Sprintf("user%04d@example.com", i)
 				a.username(username)
 				t0 := time.Now()
-				sess, err := p.store.Login(ctx, username)
+				sess, err := p.store.Login(ctx, username, cognitobridge.CreateOptions{})
 				took[i] = time.Since(t0)
 				if err == nil {
 					err = p.checkSession(ctx, username, sess)

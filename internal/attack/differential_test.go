@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/passkeybridge/bridge/cognitobridge"
 	"github.com/passkeybridge/bridge/internal/testtools"
 	"github.com/passkeybridge/bridge/jwks"
 	"github.com/passkeybridge/bridge/jwks/jwkstest"
@@ -130,7 +131,7 @@ func TestDifferentialEmulatorTokens(t *testing.T) {
 	for i := range users {
 		name := fmt.Sprintf("diff%d@example.com", i)
 		a.username(name)
-		sess, err := p.store.Login(context.Background(), name)
+		sess, err := p.store.Login(context.Background(), name, cognitobridge.CreateOptions{})
 		require.NoError(t, a.err(err))
 		ids = append(ids, sess.IDToken, tamper(sess.IDToken))
 		accesses = append(accesses, sess.AccessToken, tamper(sess.AccessToken))

@@ -133,7 +133,7 @@ func TestLoginUnderCognitoFaults(t *testing.T) {
 	}
 	for i := range returning {
 		a.username(oldName(i))
-		sess, err := p.store.Login(ctx, oldName(i))
+		sess, err := p.store.Login(ctx, oldName(i), cognitobridge.CreateOptions{})
 		require.NoError(t, err)
 		require.NoError(t, p.checkSession(ctx, oldName(i), sess))
 	}
@@ -179,7 +179,7 @@ func TestLoginUnderCognitoFaults(t *testing.T) {
 		case "login new", "login returning", "login contended":
 			name := map[string]func(int) string{"login new": newName, "login returning": oldName,
 				"login contended": func(int) string { return contended }}[j.kind](j.i)
-			sess, err := p.store.Login(ctx, name)
+			sess, err := p.store.Login(ctx, name, cognitobridge.CreateOptions{})
 			a.err(err)
 			switch {
 			case err == nil:
@@ -269,7 +269,7 @@ func TestLoginUnderCognitoFaults(t *testing.T) {
 	}
 	require.NotEmpty(t, half, "no create was interrupted: the repair below proves nothing")
 	for _, name := range half {
-		u, err := p.store.CreateUser(ctx, name)
+		u, err := p.store.CreateUser(ctx, name, cognitobridge.CreateOptions{})
 		a.err(err)
 		require.NoError(t, err, name)
 		assert.Equal(t, "CONFIRMED", u.CognitoStatus, name)
@@ -286,7 +286,7 @@ func TestLoginUnderCognitoFaults(t *testing.T) {
 		names = append(names, oldName(i))
 	}
 	for _, name := range names {
-		sess, err := p.store.Login(ctx, name)
+		sess, err := p.store.Login(ctx, name, cognitobridge.CreateOptions{})
 		a.err(err)
 		require.NoError(t, err, name)
 		require.NoError(t, p.checkSession(ctx, name, sess), name)

@@ -100,7 +100,7 @@ func TestSecretsEndToEnd(t *testing.T) {
 	a.username("new.user@example.com", "nobody@example.com")
 
 	// The store.
-	sess, err := p.store.Login(ctx, "new.user@example.com")
+	sess, err := p.store.Login(ctx, "new.user@example.com", cognitobridge.CreateOptions{})
 	require.NoError(t, a.err(err))
 	a.secret("token", sess.IDToken, sess.AccessToken, sess.RefreshToken)
 	p.audit.logger().Info("session", "session", sess) // Session's LogValue must hide the tokens
@@ -123,12 +123,12 @@ func TestSecretsEndToEnd(t *testing.T) {
 	a.secret("provider token", providerToken)
 	_, err = p.store.StartSessionWithAnswer(ctx, user, providerToken)
 	assert.Error(t, a.err(err))
-	_, err = p.store.LoginWithAnswer(ctx, "nobody@example.com", providerToken)
+	_, err = p.store.LoginWithAnswer(ctx, "nobody@example.com", providerToken, cognitobridge.CreateOptions{})
 	assert.Error(t, a.err(err))
 
 	// Outages on every call.
 	p.srv.FailNext("", 1000, cognitotest.FaultInternal)
-	_, err = p.store.Login(ctx, user)
+	_, err = p.store.Login(ctx, user, cognitobridge.CreateOptions{})
 	assert.ErrorIs(t, a.err(err), cognitobridge.ErrUnavailable)
 	_, err = p.store.VerifyPassword(ctx, user, pw)
 	assert.ErrorIs(t, a.err(err), cognitobridge.ErrUnavailable)
@@ -151,7 +151,7 @@ func TestSecretsEndToEnd(t *testing.T) {
 		cfg.UserPoolID, cfg.ClientID, cfg.Logger = p.srv.UserPoolID(), p.srv.ClientID(), a.logger()
 		s, err := cognitobridge.New(cfg)
 		require.NoError(t, err)
-		_, err = s.Login(ctx, user)
+		_, err = s.Login(ctx, user, cognitobridge.CreateOptions{})
 		assert.Error(t, a.err(err))
 		_, err = s.VerifyPassword(ctx, user, pw)
 		a.err(err)

@@ -22,6 +22,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/passkeybridge/bridge/cognitobridge"
 	"github.com/passkeybridge/bridge/corbado"
 )
 
@@ -196,7 +197,7 @@ func webhookPool(t *testing.T, a *audit) (*pool, http.Handler) {
 	_, err := p.srv.Client().AdminDisableUser(ctx, &cip.AdminDisableUserInput{
 		UserPoolId: aws.String(p.srv.UserPoolID()), Username: aws.String(blockedUser)})
 	require.NoError(t, err)
-	_, err = p.store.CreateUser(ctx, passkeyUser)
+	_, err = p.store.CreateUser(ctx, passkeyUser, cognitobridge.CreateOptions{})
 	require.NoError(t, err)
 	a.username(passkeyUser, unknownUser)
 	a.secret("webhook password", hookPass)

@@ -1,0 +1,169 @@
+package cognitobridge_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/passkeybridge/bridge/cognitobridge"
+	"github.com/passkeybridge/bridge/cognitobridge/cognitotest"
+)
+
+func TestSignInWithPassword(t *testing.T) {
+	for _, flow := range []types.AuthFlowType{types.AuthFlowTypeUserPasswordAuth, types.AuthFlowTypeAdminUserPasswordAuth} {
+		for _, prevent := range []bool{false, true} {
+			name := string(flow)
+			if prevent {
+				name += "/PreventUserExistenceErrors"
+			}
+			t.Run(name, func(t *testing.T) {
+				e := newEnv(t, withSecret, func(c *envConfig) {
+					c.store.PasswordAuthFlow = flow
+					c.server.PreventUserExistenceErrors = prevent
+				})
+				testSignInWithPassword(t, e)
+			})
+		}
+	}
+}
+
+func testSignInWithPassword(t *testing.T, e *env) {
+	ctx := context.Background()
+	e.passwordUser(t, alice, alicePW)
+	e.passwordUser(t, "carol@example.com", alicePW)
+	e.disable(t, "carol@example.com")
+	e.passwordUser(t, "mfa@example.com", alicePW)
+	require.True(t, e.srv.RequireMFA("mfa@example.com"))
+	_, err := e.store.CreateUser(ctx, bob, cognitobridge.CreateOptions{})
+	require.NoError(t, err)
+
+	t.Run("right password: one call, one session", func(t *testing.T) {
+		e.srv.ResetCalls()
+		sess, err := e.store.SignInWithPassword(ctx, alice, alicePW)
+		require.NoError(t, err)
+		e.session(sess)
+		assert.Equal(t, 1, e.srv.Calls(""), "the sign-in itself mints the session")
+		assert.Equal(t, alice, sess.Email)
+		assert.Equal(t, alice, sess.Username)
+		u, _ := e.srv.User(alice)
+		assert.Equal(t, u.Sub, sess.Sub)
+		assert.NotEmpty(t, sess.IDToken)
+		assert.NotEmpty(t, sess.AccessToken)
+		assert.False(t, sess.Expires.IsZero())
+
+		// The session is a real one: it refreshes, and signing out ends it.
+		next, err := e.store.Refresh(ctx, sess.Username, sess.RefreshToken)
+		require.NoError(t, err)
+		e.session(next)
+		require.NoError(t, e.store.SignOut(ctx, sess.AccessToken))
+		_, err = e.store.Refresh(ctx, sess.Username, sess.RefreshToken)
+		require.ErrorIs(t, err, cognitobridge.ErrNotAuthorized)
+	})
+
+	tests := []struct {
+		name      string
+		username  string
+		password  string
+		wantErr   error
+		wantCalls int
+	}{
+		{name: "wrong password", username: alice, password: wrongPW, wantErr: cognitobridge.ErrWrongPassword, wantCalls: 1},
+		{name: "unknown user", username: nobody, password: alicePW, wantErr: cognitobridge.ErrWrongPassword, wantCalls: 1},
+		{name: "provider-created user", username: bob, password: alicePW, wantErr: cognitobridge.ErrWrongPassword, wantCalls: 1},
+		{name: "disabled user, right password", username: "carol@example.com", password: alicePW, wantErr: cognitobridge.ErrUserDisabled, wantCalls: 1},
+		{name: "MFA user, right password", username: "mfa@example.com", password: alicePW, wantErr: cognitobridge.ErrNotAuthorized, wantCalls: 1},
+		{name: "empty password", username: alice, password: "", wantErr: cognitobridge.ErrWrongPassword},
+		{name: "empty username", username: "", password: alicePW, wantErr: cognitobridge.ErrWrongPassword},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e.srv.ResetCalls()
+			sess, err := e.store.SignInWithPassword(ctx, tt.username, tt.password)
+			require.ErrorIs(t, err, tt.wantErr)
+			assert.Nil(t, sess)
+			assert.Equal(t, tt.wantCalls, e.srv.Calls(""))
+			var ce *cognitobridge.Error
+			require.ErrorAs(t, err, &ce)
+			assert.Equal(t, "sign in with password", ce.Op)
+			for _, other := range []error{cognitobridge.ErrWrongPassword, cognitobridge.ErrUserDisabled, cognitobridge.ErrNotAuthorized, cognitobridge.ErrUnavailable, cognitobridge.ErrMisconfigured} {
+				if other != tt.wantErr {
+					assert.NotErrorIs(t, err, other, "exactly one sentinel")
+				}
+			}
+			e.assertClean(t, err.Error())
+			if tt.password != "" {
+				assert.NotContains(t, err.Error(), tt.password)
+			}
+		})
+	}
+}
+
+func TestSignInWithPasswordErrors(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name    string
+		opts    []envOption
+		arrange func(e *env)
+		wantErr error
+	}{
+		{name: "throttled", arrange: func(e *env) { e.srv.FailNext("InitiateAuth", 100, cognitotest.FaultThrottle) }, wantErr: cognitobridge.ErrUnavailable},
+		{name: "server gone", arrange: func(e *env) { e.srv.Close() }, wantErr: cognitobridge.ErrUnavailable},
+		{name: "wrong client secret", opts: []envOption{withSecret, withClientSecret("not-the-secret-of-this-client-at-all")}, wantErr: cognitobridge.ErrMisconfigured},
+		{name: "flow not enabled", opts: []envOption{func(c *envConfig) {
+			c.server.ExplicitAuthFlows = []string{cognitotest.AllowCustomAuth, cognitotest.AllowRefreshTokenAuth}
+		}}, wantErr: cognitobridge.ErrMisconfigured},
+		{name: "ID token rejected", arrange: func(e *env) { withValidator(t, e, "another-client") }, wantErr: cognitobridge.ErrMisconfigured},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, append([]envOption{withNoRetries}, tt.opts...)...)
+			e.passwordUser(t, alice, alicePW)
+			if tt.arrange != nil {
+				tt.arrange(e)
+			}
+			sess, err := e.store.SignInWithPassword(ctx, alice, alicePW)
+			require.ErrorIs(t, err, tt.wantErr)
+			assert.NotErrorIs(t, err, cognitobridge.ErrWrongPassword, "an outage or a setup fault is no wrong password")
+			assert.Nil(t, sess)
+			e.assertClean(t, err.Error())
+			assert.NotContains(t, err.Error(), alicePW)
+		})
+	}
+}
+
+func TestAdminSignOut(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	first, err := e.store.Login(ctx, alice, cognitobridge.CreateOptions{})
+	require.NoError(t, err)
+	e.session(first)
+	second, err := e.store.Login(ctx, alice, cognitobridge.CreateOptions{})
+	require.NoError(t, err)
+	e.session(second)
+
+	e.srv.ResetCalls()
+	require.NoError(t, e.store.AdminSignOut(ctx, alice))
+	assert.Equal(t, 1, e.srv.Calls("AdminUserGlobalSignOut"))
+	assert.Equal(t, 1, e.srv.Calls(""))
+	for _, sess := range []*cognitobridge.Session{first, second} {
+		_, err = e.store.Refresh(ctx, alice, sess.RefreshToken)
+		require.ErrorIs(t, err, cognitobridge.ErrNotAuthorized, "every session of the user ends")
+	}
+	sess, err := e.store.Login(ctx, alice, cognitobridge.CreateOptions{})
+	require.NoError(t, err, "the user can sign in again")
+	e.session(sess)
+
+	err = e.store.AdminSignOut(ctx, nobody)
+	require.ErrorIs(t, err, cognitobridge.ErrUserNotFound)
+	e.srv.ResetCalls()
+	err = e.store.AdminSignOut(ctx, "")
+	require.Error(t, err)
+	assert.Equal(t, 0, e.srv.Calls(""))
+
+	e.srv.FailNext("AdminUserGlobalSignOut", 10, cognitotest.FaultThrottle)
+	err = e.store.AdminSignOut(ctx, alice)
+	require.ErrorIs(t, err, cognitobridge.ErrUnavailable)
+}
