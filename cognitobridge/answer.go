@@ -46,12 +46,18 @@ func (s *Store) LoginWithAnswer(ctx context.Context, username, answer string, op
 		if s.answers == nil {
 			return &Error{Op: op, Kind: ErrMisconfigured, Err: errNoAnswerVerifier}
 		}
+		// The verifier sees the user about to be created, as the
+		// Lambda's Verify trigger will see it.
+		attrs := map[string]string{"email": username, "email_verified": "false"}
+		if opts.EmailVerified {
+			attrs["email_verified"] = "true"
+		}
 		ok, err := s.answers.VerifyAnswer(ctx, challenge.VerifyInput{
 			Username:       username,
 			UserPoolID:     s.poolID,
 			ClientID:       s.clientID,
 			Answer:         answer,
-			UserAttributes: map[string]string{"email": username},
+			UserAttributes: attrs,
 		})
 		switch {
 		case err != nil:

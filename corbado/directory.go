@@ -57,6 +57,10 @@ type UserDirectory interface {
 // VerifyPassword is Store.VerifyPassword: one Cognito sign-in with the
 // password; throttling and outages are errors (the seed answered them
 // "wrong password").
+//
+// Both pass the username through Store.Normalize first, as every path
+// into the store does; a username it refuses cannot be anybody's
+// (not_exists, and a wrong password), and costs no Cognito call.
 func CognitoDirectory(s *cognitobridge.Store) UserDirectory {
 	return cognitoDirectory{store: s}
 }
@@ -71,7 +75,11 @@ func (d cognitoDirectory) UserStatus(ctx context.Context, username string) (User
 	if d.store == nil {
 		return "", errNilStore
 	}
-	u, err := d.store.Status(ctx, username)
+	name, err := d.store.Normalize(username)
+	if err != nil {
+		return StatusNotExists, nil
+	}
+	u, err := d.store.Status(ctx, name)
 	if err != nil {
 		return "", err
 	}
@@ -94,5 +102,9 @@ func (d cognitoDirectory) VerifyPassword(ctx context.Context, username, password
 	if d.store == nil {
 		return false, errNilStore
 	}
-	return d.store.VerifyPassword(ctx, username, password)
+	name, err := d.store.Normalize(username)
+	if err != nil {
+		return false, nil
+	}
+	return d.store.VerifyPassword(ctx, name, password)
 }

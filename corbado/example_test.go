@@ -135,9 +135,15 @@ func ExampleSessionTokenVerifier() {
 		"iss": "https://pro-1234567890.frontendapi.cloud.corbado.io", "sub": "usr-42",
 		"email": "alice@example.com", "exp": time.Now().Add(15 * time.Minute).Unix(),
 	})
-	for _, username := range []string{"alice@example.com", "bob@example.com"} {
-		ok, err := verifier.VerifyAnswer(context.Background(), challenge.VerifyInput{Username: username, Answer: token})
-		fmt.Println(username, ok, err)
+	// The Verify trigger's userAttributes name the user's address (its
+	// userName may be a UUID).
+	for _, email := range []string{"alice@example.com", "bob@example.com"} {
+		ok, err := verifier.VerifyAnswer(context.Background(), challenge.VerifyInput{
+			Username:       "5f0c6a52-0000-4000-8000-000000000000",
+			UserAttributes: map[string]string{"email": email, "email_verified": "true"},
+			Answer:         token,
+		})
+		fmt.Println(email, ok, err)
 	}
 	// Output:
 	// alice@example.com true <nil>

@@ -16,6 +16,7 @@ import (
 // verified, creating the user on the first login. *cognitobridge.Store
 // satisfies it.
 type SessionStore interface {
+	Normalize(username string) (string, error)
 	Login(ctx context.Context, username string, opts cognitobridge.CreateOptions) (*cognitobridge.Session, error)
 }
 
@@ -171,7 +172,12 @@ type login struct {
 	bearer bool
 }
 
-func (l login) serve(w http.ResponseWriter, r *http.Request, username string) {
+func (l login) serve(w http.ResponseWriter, r *http.Request, address string) {
+	username, err := l.store.Normalize(address)
+	if err != nil {
+		l.fail(w, r, "corbado: token's address is no username", "", err)
+		return
+	}
 	sess, err := l.store.Login(r.Context(), username, created)
 	if err != nil {
 		l.fail(w, r, "corbado: cognito login failed", username, err)
@@ -209,7 +215,7 @@ func classifyFailure(err error) (status int, text string, level slog.Level) {
 	switch {
 	case errors.Is(err, ErrNoToken), errors.Is(err, ErrInvalidToken):
 		return http.StatusUnauthorized, "invalid token", slog.LevelInfo
-	case errors.Is(err, errNoEmail):
+	case errors.Is(err, errNoEmail), errors.Is(err, cognitobridge.ErrInvalidUsername):
 		return http.StatusForbidden, "no email address in session", slog.LevelInfo
 	case errors.Is(err, cognitobridge.ErrUserDisabled):
 		return http.StatusForbidden, "user disabled", slog.LevelInfo

@@ -27,7 +27,7 @@ func TestProviderModeSessionToken(t *testing.T) {
 
 	t.Run("first login creates the user", func(t *testing.T) {
 		token := sign(t, sessionClaims("carol@example.com", now))
-		sess, err := p.store.LoginWithAnswer(ctx, "carol@example.com", token, cognitobridge.CreateOptions{})
+		sess, err := p.store.LoginWithAnswer(ctx, "carol@example.com", token, cognitobridge.CreateOptions{EmailVerified: true})
 		require.NoError(t, err)
 		assert.Equal(t, "carol@example.com", sess.Email)
 		assert.NotEmpty(t, sess.IDToken)
@@ -62,7 +62,7 @@ func TestProviderModeSessionToken(t *testing.T) {
 		v, err := corbado.NewSessionTokenVerifier(newSessionValidator(t, down, func(c *corbado.SessionConfig) { c.Now = nil }))
 		require.NoError(t, err)
 		p := newPool(t, v)
-		_, err = p.store.CreateUser(ctx, "erin@example.com", cognitobridge.CreateOptions{})
+		_, err = p.store.CreateUser(ctx, "erin@example.com", cognitobridge.CreateOptions{EmailVerified: true})
 		require.NoError(t, err)
 		_, err = p.store.StartSessionWithAnswer(ctx, "erin@example.com", sign(t, sessionClaims("erin@example.com", now)))
 		require.ErrorIs(t, err, cognitobridge.ErrUnavailable)

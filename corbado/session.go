@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/mail"
 	"net/url"
 	"slices"
 	"strings"
@@ -63,11 +62,12 @@ type SessionUser struct {
 	UserID string
 	// Name is the user's full name (name), may be "".
 	Name string
-	// Email is the email claim or, when that is absent, the login
-	// identifier (orig) if it is an email address. "" when the token names
-	// no email address.
+	// Email is the email claim: the address Corbado verified for the
+	// user. "" when the token has none; then the token signs nobody in.
 	Email string
-	// LoginIdentifier is orig: the identifier the user signed in with.
+	// LoginIdentifier is orig: the identifier the user typed. It is never
+	// used as the address: Corbado does not say it verified it, so a token
+	// whose orig names someone else's address must not sign in as them.
 	LoginIdentifier string
 	// PhoneNumber is phone_number, may be "".
 	PhoneNumber string
@@ -190,9 +190,6 @@ func (v *SessionValidator) Validate(ctx context.Context, token string) (*Session
 		Issuer:          claims.Issuer,
 		ExpiresAt:       claims.ExpiresAt,
 	}
-	if u.Email == "" && isEmailAddress(extra.Orig) {
-		u.Email = extra.Orig
-	}
 	return u, nil
 }
 
@@ -225,15 +222,6 @@ func SessionToken(r *http.Request) (string, bool) {
 		}
 	}
 	return "", false
-}
-
-// isEmailAddress reports whether s is a bare email address.
-func isEmailAddress(s string) bool {
-	if s == "" || strings.ContainsAny(s, " \t\r\n<>") {
-		return false
-	}
-	a, err := mail.ParseAddress(s)
-	return err == nil && a.Address == s
 }
 
 // withProjectHeader returns a copy of c (or of http.DefaultClient) whose

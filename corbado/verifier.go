@@ -13,10 +13,15 @@ import (
 // trusting an HMAC the backend computed. The backend sends the token with
 // cognitobridge's StartSessionWithAnswer / LoginWithAnswer.
 //
-// The token's email address (see SessionUser.Email) must equal the Cognito
-// username being signed in, ignoring the case of ASCII letters: usernames are email addresses in
-// this library, and Corbado keeps the case the user typed. A valid token
-// of another user is a wrong answer.
+// The token's email claim must equal the Cognito user's email attribute,
+// ignoring the case of ASCII letters (Corbado keeps the case the user
+// typed), and the user's email_verified attribute must be "true". The
+// event's userName is not compared: on pools with email as a username
+// attribute it is a UUID, and on alias pools a generated name, so only
+// the attribute names the address on every pool type. A valid token of
+// another user, a token without an email claim (its orig claim is never
+// taken for the address), and a user whose address Cognito does not hold
+// as verified are wrong answers.
 //
 // A session token is a bearer credential, valid until its exp and not
 // bound to Cognito's nonce: whoever holds a user's token can get that
@@ -37,13 +42,15 @@ func NewSessionTokenVerifier(v *SessionValidator) (*SessionTokenVerifier, error)
 	return &SessionTokenVerifier{sessions: v}, nil
 }
 
-// VerifyAnswer reports whether in.Answer is a valid session token of
-// in.Username: (false, nil) for a token that does not verify, has expired,
-// names no or another email address; an error only when the keys cannot
-// be loaded (ErrUnavailable) or the context ended. It never returns true
-// with an error.
+// VerifyAnswer reports whether in.Answer is a valid session token of the
+// user in.UserAttributes describe: (false, nil) for a token that does not
+// verify, has expired, names no or another email address, or a user
+// without a verified email; an error only when the keys cannot be loaded
+// (ErrUnavailable) or the context ended. It never returns true with an
+// error.
 func (s *SessionTokenVerifier) VerifyAnswer(ctx context.Context, in challenge.VerifyInput) (bool, error) {
-	if in.UserNotFound || in.Username == "" || in.Answer == "" {
+	email := in.UserAttributes["email"]
+	if in.UserNotFound || email == "" || in.UserAttributes["email_verified"] != "true" || in.Answer == "" {
 		return false, nil
 	}
 	user, err := s.sessions.Validate(ctx, in.Answer)
@@ -53,7 +60,7 @@ func (s *SessionTokenVerifier) VerifyAnswer(ctx context.Context, in challenge.Ve
 	case err != nil:
 		return false, err
 	}
-	return user.Email != "" && asciiEqualFold(user.Email, in.Username), nil
+	return user.Email != "" && asciiEqualFold(user.Email, email), nil
 }
 
 // asciiEqualFold compares ignoring the case of ASCII letters only. Unicode

@@ -27,9 +27,18 @@ func TestSessionTokenVerifier(t *testing.T) {
 		}
 		return sign(t, c)
 	}
-	in := func(username, answer string) challenge.VerifyInput {
-		return challenge.VerifyInput{Username: username, UserPoolID: "us-east-1_Pool", ClientID: "client", Nonce: "n", Answer: answer}
+	in := func(email, answer string) challenge.VerifyInput {
+		return challenge.VerifyInput{Username: email, UserPoolID: "us-east-1_Pool", ClientID: "client", Nonce: "n", Answer: answer,
+			UserAttributes: map[string]string{"email": email, "email_verified": "true", "sub": "5f0c-uuid"}}
 	}
+	// On a pool with email as a username attribute the trigger's userName
+	// is the UUID; only the attribute holds the address.
+	uuidPool := in("alice@example.com", token("alice@example.com", nil))
+	uuidPool.Username = "5f0c-uuid"
+	unverified := in("alice@example.com", token("alice@example.com", nil))
+	unverified.UserAttributes["email_verified"] = "false"
+	noAttribute := in("alice@example.com", token("alice@example.com", nil))
+	delete(noAttribute.UserAttributes, "email")
 	tests := []struct {
 		name string
 		in   challenge.VerifyInput
@@ -37,7 +46,10 @@ func TestSessionTokenVerifier(t *testing.T) {
 	}{
 		{"own token", in("alice@example.com", token("alice@example.com", nil)), true},
 		{"case differs", in("Alice@Example.COM", token("alice@example.com", nil)), true},
-		{"email only in orig", in("alice@example.com", token("alice@example.com", func(c map[string]any) { delete(c, "email") })), true},
+		{"username is the UUID", uuidPool, true},
+		{"email only in orig", in("alice@example.com", token("alice@example.com", func(c map[string]any) { delete(c, "email") })), false},
+		{"address not verified in Cognito", unverified, false},
+		{"no email attribute, userName is the address", noAttribute, false},
 		{"another user's token", in("alice@example.com", token("mallory@example.com", nil)), false},
 		{"Kelvin sign is not K", in("kim@example.com", token("\u212aim@example.com", nil)), false},
 		{"longer address", in("alice@example.com", token("alice@example.com.evil", nil)), false},

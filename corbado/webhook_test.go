@@ -346,9 +346,9 @@ func TestWebhookWithCognitoDirectory(t *testing.T) {
 	p.addPasswordUser(t, "legacy@example.com", "Legacy-Passw0rd!")
 	p.addPasswordUser(t, "disabled@example.com", "Disabled-Passw0rd!")
 	p.disable(t, "disabled@example.com")
-	_, err := p.store.CreateUser(ctx, "passkey@example.com", cognitobridge.CreateOptions{})
+	_, err := p.store.CreateUser(ctx, "passkey@example.com", cognitobridge.CreateOptions{EmailVerified: true})
 	require.NoError(t, err)
-	_, err = p.store.CreateUser(ctx, "passkey-disabled@example.com", cognitobridge.CreateOptions{})
+	_, err = p.store.CreateUser(ctx, "passkey-disabled@example.com", cognitobridge.CreateOptions{EmailVerified: true})
 	require.NoError(t, err)
 	p.disable(t, "passkey-disabled@example.com")
 
