@@ -15,7 +15,6 @@ import (
 // poolNotCarried lists the UserPoolType fields poolUpdate leaves out, and
 // why.
 var poolNotCarried = map[string]string{
-	"Id":                        "the pool's identity, sent as UserPoolId",
 	"Arn":                       "read-only",
 	"CreationDate":              "read-only",
 	"LastModifiedDate":          "read-only",
@@ -108,8 +107,6 @@ func policies(pool *types.UserPoolType) *types.UserPoolPolicyType {
 // clientNotCarried lists the UserPoolClientType fields clientUpdate leaves
 // out, and why.
 var clientNotCarried = map[string]string{
-	"ClientId":         "the client's identity, sent as ClientId",
-	"UserPoolId":       "the pool's identity, sent as UserPoolId",
 	"ClientSecret":     "read-only (and a secret: never copied anywhere)",
 	"CreationDate":     "read-only",
 	"LastModifiedDate": "read-only",

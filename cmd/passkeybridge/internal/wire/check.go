@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -130,7 +132,7 @@ func Check(ctx context.Context, cog CognitoAPI, lam LambdaAPI, opts CheckOptions
 			}
 		}
 	}
-	for fn := range checked {
+	for _, fn := range slices.Sorted(maps.Keys(checked)) {
 		g, err := readGrant(ctx, lam, fn, aws.ToString(pool.Arn))
 		if err != nil {
 			return nil, err
@@ -143,7 +145,7 @@ func Check(ctx context.Context, cog CognitoAPI, lam LambdaAPI, opts CheckOptions
 		}
 	}
 
-	clients, err := listClients(ctx, cog, opts.UserPoolID)
+	clients, err := listClients(ctx, cog, opts.UserPoolID, opts.ClientID)
 	if err != nil {
 		return nil, err
 	}

@@ -94,7 +94,7 @@ func NewPlan(ctx context.Context, cog CognitoAPI, lam LambdaAPI, opts Options) (
 
 	// The app clients: the library's gets the flows it needs, and none
 	// may write the provider attribute.
-	clients, err := listClients(ctx, cog, opts.UserPoolID)
+	clients, err := listClients(ctx, cog, opts.UserPoolID, opts.ClientID)
 	if err != nil {
 		return nil, err
 	}
@@ -255,8 +255,10 @@ func describeClient(ctx context.Context, cog CognitoAPI, poolID, clientID string
 	return out.UserPoolClient, nil
 }
 
-// listClients returns the IDs of every app client of the pool.
-func listClients(ctx context.Context, cog CognitoAPI, poolID string) ([]string, error) {
+// listClients returns the IDs of every app client of the pool: first, if
+// the pool has it, then the others in order, so output does not depend on
+// the order the API lists them in.
+func listClients(ctx context.Context, cog CognitoAPI, poolID, first string) ([]string, error) {
 	var ids []string
 	in := &cip.ListUserPoolClientsInput{UserPoolId: aws.String(poolID), MaxResults: aws.Int32(60)}
 	for {
@@ -268,6 +270,15 @@ func listClients(ctx context.Context, cog CognitoAPI, poolID string) ([]string, 
 			ids = append(ids, aws.ToString(c.ClientId))
 		}
 		if aws.ToString(out.NextToken) == "" {
+			slices.SortFunc(ids, func(a, b string) int {
+				switch {
+				case a == first:
+					return -1
+				case b == first:
+					return 1
+				}
+				return strings.Compare(a, b)
+			})
 			return ids, nil
 		}
 		in.NextToken = out.NextToken
