@@ -10,10 +10,14 @@ import (
 	"io"
 )
 
-// Length is the length of a generated password. Cognito policies allow a
-// minimum of at most 99 characters, but real pools ask for 6–20; 32 characters
-// from a 94-symbol alphabet carry about 209 bits of entropy.
-const Length = 32
+// Length is the length of a generated password: 99, the longest minimum a
+// Cognito password policy can demand (6–99), so that the password passes
+// every pool's policy without the store reading it (DescribeUserPool, one
+// more IAM permission and one more call). Cognito takes passwords up to 256
+// characters; nobody types these, so their length costs nothing but a few
+// bytes per AdminSetUserPassword. (32 characters, the earlier length,
+// failed pools whose policy asks for more.)
+const Length = 99
 
 // The character classes a Cognito password policy can require. Symbols is
 // exactly Cognito's list of special characters (the space it also counts is

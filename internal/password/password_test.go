@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"io"
+	"math"
 	"strings"
 	"testing"
 
@@ -77,10 +78,22 @@ func TestUniformRejectsBiasedBytes(t *testing.T) {
 // million each; each is shown to catch a realistic bug further down.
 const (
 	samples = 20000
-	// χ² critical values at p ≈ 1e-6 (Wilson–Hilferty).
+	// χ² critical value at p ≈ 1e-6 (Wilson–Hilferty) for 93 degrees of
+	// freedom: the characters of the alphabet.
 	critical93 = 173.0
-	critical96 = 177.0
 )
+
+// positionsDF is the degrees of freedom of the position check: every
+// position holds one of four classes.
+const positionsDF = Length * (len(classes) - 1)
+
+// criticalPositions is the χ² critical value at p ≈ 1e-6 for positionsDF
+// (Wilson–Hilferty, z = 4.753): 177 for the 96 of 32-character passwords.
+var criticalPositions = func() float64 {
+	k := float64(positionsDF)
+	a := 2 / (9 * k)
+	return k * math.Pow(1-a+4.753*math.Sqrt(a), 3)
+}()
 
 func TestCharacterFrequencies(t *testing.T) {
 	stat := characterChiSquare(t, func() (string, error) { return Generate() })
@@ -90,8 +103,8 @@ func TestCharacterFrequencies(t *testing.T) {
 
 func TestMandatoryPositionsAreRandom(t *testing.T) {
 	stat := positionChiSquare(t, func() (string, error) { return Generate() })
-	t.Logf("chi-square %.1f (96 degrees of freedom, critical %.0f)", stat, critical96)
-	assert.Less(t, stat, critical96, "character classes cluster on some positions")
+	t.Logf("chi-square %.1f (%d degrees of freedom, critical %.0f)", stat, positionsDF, criticalPositions)
+	assert.Less(t, stat, criticalPositions, "character classes cluster on some positions")
 }
 
 // TestStatisticsCatchBugs proves the two checks above can fail: a modulo-
@@ -128,7 +141,7 @@ func TestStatisticsCatchBugs(t *testing.T) {
 	biased, fixed := characterChiSquare(t, moduloBiased), positionChiSquare(t, unshuffled)
 	t.Logf("modulo bias: chi-square %.0f; no shuffle: chi-square %.0f", biased, fixed)
 	assert.Greater(t, biased, critical93)
-	assert.Greater(t, fixed, critical96)
+	assert.Greater(t, fixed, criticalPositions)
 }
 
 // characterChiSquare compares how often each character occurs with what a
