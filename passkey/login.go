@@ -199,7 +199,7 @@ func (rp *RelyingParty) signIn(ctx context.Context, user *User, cred *webauthn.C
 		}
 		return nil, credentialStoreError("update credential", err)
 	}
-	sess, err := rp.store.Login(ctx, user.Username)
+	sess, err := rp.store.Login(ctx, user.Username, cognitobridge.CreateOptions{})
 	if err != nil {
 		return nil, cognitoError(err)
 	}

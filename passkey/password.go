@@ -56,7 +56,7 @@ func (rp *RelyingParty) signInWithPassword(ctx context.Context, username, passwo
 	if !ok {
 		return nil, u, ErrWrongPassword
 	}
-	sess, err := rp.store.Login(ctx, u)
+	sess, err := rp.store.Login(ctx, u, cognitobridge.CreateOptions{})
 	if err != nil {
 		return nil, u, cognitoError(err)
 	}

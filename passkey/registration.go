@@ -248,7 +248,7 @@ func (rp *RelyingParty) finishRegistration(ctx context.Context, c ceremony, cred
 		slog.Bool("new_user", c.newUser),
 		slog.Bool("backup_eligible", cred.Flags.BackupEligible))
 
-	sess, err := rp.store.Login(ctx, c.username)
+	sess, err := rp.store.Login(ctx, c.username, cognitobridge.CreateOptions{})
 	if err != nil {
 		return nil, cognitoError(err)
 	}
