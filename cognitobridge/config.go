@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"strings"
 	"time"
 
@@ -29,6 +30,7 @@ type CognitoAPI interface {
 	InitiateAuth(ctx context.Context, in *cip.InitiateAuthInput, optFns ...func(*cip.Options)) (*cip.InitiateAuthOutput, error)
 	GlobalSignOut(ctx context.Context, in *cip.GlobalSignOutInput, optFns ...func(*cip.Options)) (*cip.GlobalSignOutOutput, error)
 	AdminUserGlobalSignOut(ctx context.Context, in *cip.AdminUserGlobalSignOutInput, optFns ...func(*cip.Options)) (*cip.AdminUserGlobalSignOutOutput, error)
+	GetTokensFromRefreshToken(ctx context.Context, in *cip.GetTokensFromRefreshTokenInput, optFns ...func(*cip.Options)) (*cip.GetTokensFromRefreshTokenOutput, error)
 }
 
 var _ CognitoAPI = (*cip.Client)(nil)
@@ -94,6 +96,11 @@ type Config struct {
 	// ALLOW_ADMIN_USER_PASSWORD_AUTH and IAM).
 	PasswordAuthFlow types.AuthFlowType
 
+	// RefreshTokenRotation says the app client rotates refresh tokens
+	// (RefreshTokenRotation.Feature ENABLED). Such clients refuse
+	// REFRESH_TOKEN_AUTH, so Refresh calls GetTokensFromRefreshToken instead.
+	RefreshTokenRotation bool
+
 	// Logger receives the store's structured logs. Nil discards them.
 	// See the package documentation for what is logged.
 	Logger *slog.Logger
@@ -115,6 +122,7 @@ type Store struct {
 	attr         string
 	idTokens     *jwks.Validator
 	passwordFlow types.AuthFlowType
+	rotation     bool
 	log          *slog.Logger
 	now          func() time.Time
 
@@ -133,6 +141,8 @@ func New(cfg Config) (*Store, error) {
 	}
 	if cfg.UserPoolID == "" {
 		problems = append(problems, "missing UserPoolID")
+	} else if p := checkPoolID(cfg.UserPoolID, cfg.Client); p != "" {
+		problems = append(problems, p)
 	}
 	if cfg.ClientID == "" {
 		problems = append(problems, "missing ClientID")
@@ -174,9 +184,47 @@ func New(cfg Config) (*Store, error) {
 		attr:         attr,
 		idTokens:     cfg.IDTokens,
 		passwordFlow: flow,
+		rotation:     cfg.RefreshTokenRotation,
 		log:          log,
 		now:          now,
 	}, nil
+}
+
+var (
+	// poolIDFormat is the API's own pattern for a UserPoolId ([\w-]+_[0-9a-zA-Z]+,
+	// at most 55 characters).
+	poolIDFormat = regexp.MustCompile(`^[\w-]+_[0-9a-zA-Z]+$`)
+	// regionFormat is the shape of an AWS region: us-east-1, eu-central-2,
+	// us-gov-west-1, ap-southeast-5, cn-north-1.
+	regionFormat = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$`)
+)
+
+// checkPoolID catches a mistyped pool ID before the first call fails with
+// it: the API's format always, and, when client is the SDK's own client
+// talking to AWS (no custom endpoint), that the ID's region part is a
+// region and the one the client calls. Emulators (a custom endpoint) name
+// their pools as they like: cognito-local's are local_…. The ID is not
+// repeated in the text; it is no secret, but this message goes to logs.
+func checkPoolID(id string, client CognitoAPI) string {
+	if len(id) > 55 || !poolIDFormat.MatchString(id) {
+		return "UserPoolID is not a user pool ID (<region>_<id>, such as us-east-1_AbCdEf123)"
+	}
+	c, ok := client.(*cip.Client)
+	if !ok {
+		return ""
+	}
+	o := c.Options()
+	if o.BaseEndpoint != nil {
+		return ""
+	}
+	region, _, _ := strings.Cut(id, "_")
+	switch {
+	case !regionFormat.MatchString(region):
+		return fmt.Sprintf("UserPoolID names no AWS region before its underscore (%q)", region)
+	case o.Region != "" && o.Region != region:
+		return fmt.Sprintf("UserPoolID is a pool of region %s, but Client calls region %s", region, o.Region)
+	}
+	return ""
 }
 
 // addSecretHash sets SECRET_HASH for username in params when the app

@@ -2,7 +2,10 @@ package cognitobridge
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
@@ -131,23 +134,39 @@ func (s *Store) createUserOnce(ctx context.Context, op, username string, opts Cr
 }
 
 // tryCreate runs AdminCreateUser and, when it made the user, confirms it.
-// exists reports UsernameExistsException.
+// exists reports UsernameExistsException (or AliasExistsException: on an
+// alias pool another user holds the address as its verified alias).
+//
+// Pool types differ in what the username is, and tryCreate follows each:
+//   - plain pools: the user is named by the address;
+//   - email as a username attribute: Cognito takes the address as Username,
+//     names the user with a UUID equal to its sub, and returns that name,
+//     which the password call then uses;
+//   - email as an alias: Cognito refuses an address as Username ("cannot be
+//     of email format"), so the user is created under a generated name
+//     with the address as its email attribute. The store supports these
+//     pools instead of refusing them in New because many existing pools
+//     are of this kind and nothing else in the flow needs the username to
+//     be the address: sign-in, Status and the challenge accept the alias,
+//     and the triggers compare the proof over the canonical name Cognito
+//     reports. An alias only works once it is verified, so on such pools a
+//     user is created only with CreateOptions.EmailVerified: an unverified
+//     address would find nobody at the next Login, which would then create
+//     another user, and another.
 func (s *Store) tryCreate(ctx context.Context, op, username string, opts CreateOptions) (u *User, exists bool, err error) {
-	attrs := []types.AttributeType{
-		{Name: aws.String("email"), Value: aws.String(username)},
-		{Name: aws.String(s.attr), Value: aws.String("true")},
+	out, err := s.adminCreateUser(ctx, username, username, opts)
+	if err != nil && aliasPoolRefusal(err) {
+		if !opts.EmailVerified {
+			return nil, false, &Error{Op: op, Call: "AdminCreateUser", Kind: ErrMisconfigured, Err: errAliasUnverified}
+		}
+		var name string
+		if name, err = generatedUsername(); err != nil {
+			return nil, false, &Error{Op: op, Err: err}
+		}
+		out, err = s.adminCreateUser(ctx, name, username, opts)
 	}
-	if opts.EmailVerified {
-		attrs = append(attrs, types.AttributeType{Name: aws.String("email_verified"), Value: aws.String("true")})
-	}
-	out, err := s.client.AdminCreateUser(ctx, &cip.AdminCreateUserInput{
-		UserPoolId:     aws.String(s.poolID),
-		Username:       aws.String(username),
-		MessageAction:  types.MessageActionTypeSuppress,
-		UserAttributes: attrs,
-	})
 	if err != nil {
-		if code, _ := apiCode(err); code == codeUsernameExists {
+		if code, _ := apiCode(err); code == codeUsernameExists || code == codeAliasExists {
 			return nil, true, nil
 		}
 		return nil, false, callError(op, "AdminCreateUser", err)
@@ -164,6 +183,51 @@ func (s *Store) tryCreate(ctx context.Context, op, username string, opts CreateO
 	u.CognitoStatus = string(types.UserStatusTypeConfirmed)
 	s.log.LogAttrs(ctx, levelInfo, "cognitobridge: created user", userAttr(username))
 	return u, false, nil
+}
+
+// adminCreateUser creates the user name with the address email, marked as
+// the provider's, without an invitation.
+func (s *Store) adminCreateUser(ctx context.Context, name, email string, opts CreateOptions) (*cip.AdminCreateUserOutput, error) {
+	attrs := []types.AttributeType{
+		{Name: aws.String("email"), Value: aws.String(email)},
+		{Name: aws.String(s.attr), Value: aws.String("true")},
+	}
+	if opts.EmailVerified {
+		attrs = append(attrs, types.AttributeType{Name: aws.String("email_verified"), Value: aws.String("true")})
+	}
+	return s.client.AdminCreateUser(ctx, &cip.AdminCreateUserInput{
+		UserPoolId:     aws.String(s.poolID),
+		Username:       aws.String(name),
+		MessageAction:  types.MessageActionTypeSuppress,
+		UserAttributes: attrs,
+		// ForceAliasCreation stays false: an address that is another
+		// user's verified alias is that user's (AliasExistsException),
+		// never moved to a new one.
+	})
+}
+
+var errAliasUnverified = errors.New("cognitobridge: the pool has email as an alias, which signs users in only with a verified address: create users with CreateOptions.EmailVerified")
+
+// aliasPoolRefusal recognises AdminCreateUser's answer on a pool with
+// email as an alias attribute: "Username cannot be of email format, since
+// user pool is configured for email alias."
+func aliasPoolRefusal(err error) bool {
+	code, msg := apiCode(err)
+	return code == codeInvalidParameter && strings.Contains(strings.ToLower(msg), "cannot be of email format")
+}
+
+// generatedUsername names a user on an alias pool: a random UUID (version
+// 4), the form Cognito gives users on pools with username attributes. It
+// is neither an address nor a phone number, which such pools refuse.
+func generatedUsername() (string, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:], nil
 }
 
 // setRandomPassword gives the user a Permanent random password, which

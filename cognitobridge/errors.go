@@ -124,6 +124,7 @@ const (
 	codeNotAuthorized         = "NotAuthorizedException"
 	codeUserNotFound          = "UserNotFoundException"
 	codeUsernameExists        = "UsernameExistsException"
+	codeAliasExists           = "AliasExistsException"
 	codeInvalidPassword       = "InvalidPasswordException"
 	codePasswordResetRequired = "PasswordResetRequiredException"
 	codeUserNotConfirmed      = "UserNotConfirmedException"
@@ -208,12 +209,15 @@ func classify(err error) error {
 // secretHashProblem recognises the NotAuthorizedException texts Cognito uses
 // when SECRET_HASH is wrong or missing ("Unable to verify secret hash for
 // client …", "Client … is configured with secret but SECRET_HASH was not
-// received", "… is configured for secret …"): the client secret in the
-// Config does not match the app client, which no user can fix.
+// received", "… is configured for secret …", "SecretHash does not match
+// for the client …"): the client secret in the Config does not match the
+// app client, which no user can fix, or (refreshes only) the hash was
+// computed over another name than the user's internal username.
 func secretHashProblem(msg string) bool {
 	m := strings.ToLower(msg)
 	return strings.Contains(m, "secret hash") ||
 		strings.Contains(m, "secret_hash") ||
+		strings.Contains(m, "secrethash") || // "SecretHash does not match for the client" (refresh)
 		strings.Contains(m, "configured with secret") ||
 		strings.Contains(m, "configured for secret")
 }

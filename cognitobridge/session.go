@@ -211,14 +211,23 @@ func unexpectedChallenge(op, call string, name types.ChallengeNameType) *Error {
 	return &Error{Op: op, Call: call, Kind: ErrNotAuthorized, Err: &challengeError{name: string(name)}}
 }
 
-// Refresh trades a refresh token for new ID and access tokens
-// (InitiateAuth REFRESH_TOKEN_AUTH, one call). username is needed for
-// SECRET_HASH when the client has a secret: Cognito checks it against the
-// user's canonical username, the ID token's cognito:username (the same as
-// the name the session was started with in pools without sign-in aliases).
-// The returned Session keeps refreshToken unless Cognito rotated it. An
-// invalid, expired or revoked refresh token fails with ErrNotAuthorized, a
-// disabled user's with ErrUserDisabled.
+// Refresh trades a refresh token for new ID and access tokens, in one call:
+// InitiateAuth REFRESH_TOKEN_AUTH, or GetTokensFromRefreshToken when
+// Config.RefreshTokenRotation says the app client rotates refresh tokens
+// (such clients refuse REFRESH_TOKEN_AUTH).
+//
+// username matters only when the client has a secret: REFRESH_TOKEN_AUTH's
+// SECRET_HASH must be computed over the user's internal username,
+// Session.Username (a UUID on pools with email as a username attribute, a
+// generated name on alias pools; the address on plain pools). Given the
+// address instead, Refresh notices Cognito's "SecretHash does not match",
+// looks the internal username up (AdminGetUser) and tries once more, two
+// calls more. GetTokensFromRefreshToken needs no username.
+//
+// The returned Session keeps refreshToken unless Cognito rotated it; with
+// rotation the old token stops working after the client's grace period, so
+// keep the new one. An invalid, expired or revoked refresh token fails with
+// ErrNotAuthorized, a disabled user's with ErrUserDisabled.
 func (s *Store) Refresh(ctx context.Context, username, refreshToken string) (*Session, error) {
 	const op = "refresh"
 	sess, err := s.refresh(ctx, op, username, refreshToken)
@@ -233,11 +242,43 @@ func (s *Store) refresh(ctx context.Context, op, username, refreshToken string) 
 	if refreshToken == "" {
 		return nil, &Error{Op: op, Kind: ErrNotAuthorized, Err: errors.New("cognitobridge: empty refresh token")}
 	}
+	if s.rotation {
+		in := &cip.GetTokensFromRefreshTokenInput{ClientId: aws.String(s.clientID), RefreshToken: aws.String(refreshToken)}
+		if s.clientSecret != "" {
+			in.ClientSecret = aws.String(s.clientSecret)
+		}
+		out, err := s.client.GetTokensFromRefreshToken(ctx, in)
+		if err != nil {
+			return nil, callError(op, "GetTokensFromRefreshToken", err)
+		}
+		if out.AuthenticationResult == nil {
+			return nil, &Error{Op: op, Call: "GetTokensFromRefreshToken", Kind: ErrUnavailable, Err: errNoResult}
+		}
+		return s.session(ctx, op, out.AuthenticationResult, refreshToken)
+	}
 	if username == "" && s.clientSecret != "" {
 		// Cognito would answer "Unable to verify secret hash", which reads
 		// as a wrong client secret.
 		return nil, &Error{Op: op, Err: errors.New("cognitobridge: refresh needs the username for SECRET_HASH")}
 	}
+	sess, err := s.refreshAs(ctx, op, username, refreshToken)
+	if err == nil || s.clientSecret == "" {
+		return sess, err
+	}
+	if _, msg := apiCode(err); !secretHashProblem(msg) {
+		return nil, err
+	}
+	// Perhaps the hash went over the address rather than the internal
+	// username. If the user has another name, that one decides.
+	u, gerr := s.getUser(ctx, op, username)
+	if gerr != nil || u.Status == StatusNotExists || u.Username == username {
+		return nil, err
+	}
+	return s.refreshAs(ctx, op, u.Username, refreshToken)
+}
+
+// refreshAs runs REFRESH_TOKEN_AUTH with SECRET_HASH over username.
+func (s *Store) refreshAs(ctx context.Context, op, username, refreshToken string) (*Session, error) {
 	out, err := s.client.InitiateAuth(ctx, &cip.InitiateAuthInput{
 		AuthFlow:       types.AuthFlowTypeRefreshTokenAuth,
 		ClientId:       aws.String(s.clientID),

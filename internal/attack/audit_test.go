@@ -334,6 +334,17 @@ func (s *spyAPI) InitiateAuth(ctx context.Context, in *cip.InitiateAuthInput, o 
 	return out, err
 }
 
+func (s *spyAPI) GetTokensFromRefreshToken(ctx context.Context, in *cip.GetTokensFromRefreshTokenInput, o ...func(*cip.Options)) (*cip.GetTokensFromRefreshTokenOutput, error) {
+	if in.RefreshToken != nil {
+		s.a.secret("token", *in.RefreshToken)
+	}
+	out, err := s.next.GetTokensFromRefreshToken(ctx, in, o...)
+	if out != nil {
+		s.result(nil, nil, out.AuthenticationResult)
+	}
+	return out, err
+}
+
 func (s *spyAPI) GlobalSignOut(ctx context.Context, in *cip.GlobalSignOutInput, o ...func(*cip.Options)) (*cip.GlobalSignOutOutput, error) {
 	if in.AccessToken != nil {
 		s.a.secret("token", *in.AccessToken)
