@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -38,7 +37,7 @@ func checkJSON(t *testing.T, b *backend, args ...string) (int, wire.Report) {
 func wiredByHand(t *testing.T, b *backend, caseSensitive bool, client func(*cip.CreateUserPoolClientInput)) wiredPool {
 	t.Helper()
 	ctx := t.Context()
-	fn := createFunction(t, b.lambdaURL, b.lam, fmt.Sprintf("passkeybridge-%d", functions.Add(1)))
+	fn := b.newFunction(t)
 	pool, err := b.cog.CreateUserPool(ctx, &cip.CreateUserPoolInput{
 		PoolName: aws.String("wired"),
 		LambdaConfig: &types.LambdaConfigType{
@@ -135,7 +134,7 @@ func TestCheckMoto(t *testing.T) {
 
 	t.Run("triggers of another function", func(t *testing.T) {
 		p := wiredByHand(t, b, false, func(*cip.CreateUserPoolClientInput) {})
-		other := createFunction(t, b.lambdaURL, b.lam, fmt.Sprintf("passkeybridge-%d", functions.Add(1)))
+		other := b.newFunction(t)
 		code, r := checkJSON(t, b, "--user-pool-id", p.poolID, "--client-id", p.clientID, "--lambda-arn", other)
 		assert.Equal(t, exitProblems, code)
 		assert.Equal(t, []string{wire.CodeOtherTrigger, wire.CodeOtherTrigger, wire.CodeOtherTrigger, wire.CodeMissingPermission}, codes(r.Problems))

@@ -81,8 +81,11 @@ type backend struct {
 	name                  string
 	cognitoURL, lambdaURL string
 	cog                   *cip.Client
-	lam                   *lambda.Client
+	lam                   wire.LambdaAPI
 	calls                 *calls
+	// newFunction creates a function without a resource policy and
+	// returns its ARN.
+	newFunction func(t *testing.T) string
 }
 
 func newBackend(name, cognitoURL, lambdaURL string) *backend {
@@ -91,10 +94,14 @@ func newBackend(name, cognitoURL, lambdaURL string) *backend {
 		Region: "us-east-1", Credentials: testCreds, BaseEndpoint: aws.String(cognitoURL),
 		APIOptions: []func(*middleware.Stack) error{b.calls.record},
 	})
-	b.lam = lambda.New(lambda.Options{
+	lam := lambda.New(lambda.Options{
 		Region: "us-east-1", Credentials: testCreds, BaseEndpoint: aws.String(lambdaURL),
 		APIOptions: []func(*middleware.Stack) error{b.calls.record},
 	})
+	b.lam = lam
+	b.newFunction = func(t *testing.T) string {
+		return createFunction(t, lambdaURL, lam, fmt.Sprintf("passkeybridge-%d", functions.Add(1)))
+	}
 	return b
 }
 
@@ -279,7 +286,7 @@ func seedLegacy(t *testing.T, b *backend) wiredPool {
 	require.NoError(t, err)
 	w, err := b.cog.CreateUserPoolClient(ctx, webClient(id))
 	require.NoError(t, err)
-	fn := createFunction(t, b.lambdaURL, b.lam, fmt.Sprintf("passkeybridge-%d", functions.Add(1)))
+	fn := b.newFunction(t)
 	b.calls.reset()
 	return wiredPool{poolID: id, clientID: aws.ToString(c.UserPoolClient.ClientId), webClientID: aws.ToString(w.UserPoolClient.ClientId), lambdaARN: fn}
 }
