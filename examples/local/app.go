@@ -31,8 +31,9 @@ var webFiles embed.FS
 type config struct {
 	// Addr is the listen address; port 0 picks a free one.
 	Addr string
-	// CredentialsFile keeps the passkeys; "" means a file in a temporary
-	// directory that is removed at shutdown.
+	// CredentialsFile keeps the passkeys (a bbolt file; a FileStore JSON
+	// file there is migrated); "" means a file in a temporary directory
+	// that is removed at shutdown.
 	CredentialsFile string
 	// SeedUser is the password user created at start-up, the stand-in for
 	// a user of the seed's pool; SeedPassword "" means a random password.
@@ -55,6 +56,9 @@ type app struct {
 	IDTokens *jwks.Validator
 	// CredentialsFile is where the passkeys are kept.
 	CredentialsFile string
+	// Credentials is the passkey store, a bbolt file that only this
+	// process may open while it runs.
+	Credentials *passkey.BoltStore
 
 	srv     *http.Server
 	ln      net.Listener
@@ -134,9 +138,9 @@ func newApp(cfg config) (*app, error) {
 		if err != nil {
 			return nil, err
 		}
-		a.CredentialsFile = filepath.Join(a.tempDir, "passkeys.json")
+		a.CredentialsFile = filepath.Join(a.tempDir, "passkeys.db")
 	}
-	creds, err := passkey.OpenFileStore(a.CredentialsFile)
+	a.Credentials, err = passkey.OpenBoltStore(a.CredentialsFile)
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +149,7 @@ func newApp(cfg config) (*app, error) {
 		RPDisplayName: "passkeybridge local demo",
 		RPOrigins:     []string{a.URL},
 		Store:         a.store,
-		Credentials:   creds,
+		Credentials:   a.Credentials,
 		IDTokens:      a.IDTokens,
 		Logger:        log,
 	})
@@ -211,6 +215,9 @@ func (a *app) close() {
 	}
 	if a.pool != nil {
 		a.pool.Close()
+	}
+	if a.Credentials != nil {
+		a.Credentials.Close()
 	}
 	if a.tempDir != "" {
 		_ = os.RemoveAll(a.tempDir)

@@ -16,7 +16,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/passkeybridge/bridge/internal/testtools"
-	"github.com/passkeybridge/bridge/passkey"
 )
 
 // chromiumPath is where Debian's chromium package (apt-get install
@@ -188,9 +187,7 @@ func TestBrowser(t *testing.T) {
 		assert.Equal(t, graceSub, p.signedInAs(a, state, errCode, a.SeedUser))
 		assert.Equal(t, "Passkey added.", p.text("status"))
 
-		creds, err := passkey.OpenFileStore(a.CredentialsFile) // a second reader of the file
-		require.NoError(t, err)
-		u, err := creds.UserByName(ctx, a.SeedUser)
+		u, err := a.Credentials.UserByName(ctx, a.SeedUser)
 		require.NoError(t, err)
 		assert.Len(t, u.Credentials, 1)
 		p.signOut()

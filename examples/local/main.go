@@ -4,7 +4,7 @@
 // passkey relying party and a web page, with no AWS account:
 //
 //	go run ./examples/local            # then open http://localhost:8080
-//	go run ./examples/local -addr localhost:9000 -credentials ~/.cache/passkeybridge/local.json
+//	go run ./examples/local -addr localhost:9000 -credentials ~/.cache/passkeybridge/local.db
 //
 // On the page: sign up with a passkey, sign in with it, sign in as the
 // seeded password user (its password is printed at start-up) and add a
@@ -12,8 +12,9 @@
 // http://localhost:<port>: passkeys are bound to the RP ID "localhost".
 //
 // The pool lives in memory and starts empty (but for the seeded user) at
-// every run; passkeys live in a file, by default in a temporary directory
-// removed at exit. With -credentials they survive restarts, and a passkey
+// every run; passkeys live in a bbolt file, by default in a temporary
+// directory removed at exit (a JSON file of the older FileStore given to
+// -credentials is migrated). With -credentials they survive restarts, and a passkey
 // user's next sign-in recreates their Cognito user.
 package main
 
@@ -34,7 +35,7 @@ import (
 func main() {
 	cfg := config{}
 	flag.StringVar(&cfg.Addr, "addr", "localhost:8080", "listen `address`")
-	flag.StringVar(&cfg.CredentialsFile, "credentials", "", "keep passkeys in this `file` (default: a temporary file, removed at exit)")
+	flag.StringVar(&cfg.CredentialsFile, "credentials", "", "keep passkeys in this bbolt `file` (default: a temporary file, removed at exit)")
 	flag.StringVar(&cfg.SeedUser, "seed-user", "grace@example.com", "the password `user` created at start-up")
 	flag.StringVar(&cfg.SeedPassword, "seed-password", "", "its `password` (default: random, printed at start-up)")
 	verbose := flag.Bool("v", false, "log debug lines")
