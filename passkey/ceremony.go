@@ -1,10 +1,13 @@
 package passkey
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"sync"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/go-webauthn/webauthn/webauthn"
@@ -33,115 +36,171 @@ func (k ceremonyKind) String() string {
 }
 
 // ceremony is the server-side state between a begin and its finish. The
-// browser holds only its random ID.
+// browser holds only its random ID; the StateStore holds this, encoded,
+// under the ID's SHA-256.
 type ceremony struct {
-	kind     ceremonyKind
-	session  webauthn.SessionData
-	username string // "" for a discoverable login
-	handle   []byte // registration: the user handle the credential is made for
+	Kind     ceremonyKind         `json:"k"`
+	Session  webauthn.SessionData `json:"s"`
+	Username string               `json:"u,omitempty"` // "" for a discoverable login
+	Handle   []byte               `json:"h,omitempty"` // registration: the user handle the credential is made for
 
-	// Registration only: how the user was authorized at begin.
-	newUser bool   // passkey-first: the account must still not exist at finish
-	grant   string // a password grant finish must consume ("" for none)
+	// Registration only: the grant that authorized begin, which finish
+	// spends (its state key, not its ID), and what it is bound to.
+	GrantKey string `json:"g,omitempty"`
+	Sub      string `json:"sub,omitempty"`
 }
 
-// grant records that username proved their password in the browser that
-// holds the grant's ID.
-type grant struct {
-	username string
-}
-
-// pending holds short-lived, single-use state under random IDs: begun
-// ceremonies and password grants. It is bounded: past max entries, expired
-// ones are swept, and if none has expired put fails with ErrBusy rather
-// than let a flood of begin calls exhaust memory.
-//
-// IDs are 256-bit crypto/rand values; the map is keyed by their SHA-256 so
-// that the secret itself is not kept (a heap dump does not yield usable
-// IDs) and lookups do not compare secrets byte by byte.
-type pending[T any] struct {
-	mu    sync.Mutex
-	items map[[sha256.Size]byte]entry[T]
-	max   int
-	ttl   time.Duration
-	now   func() time.Time
-}
-
-type entry[T any] struct {
-	value   T
-	expires time.Time
-}
-
-func newPending[T any](max int, ttl time.Duration, now func() time.Time) *pending[T] {
-	return &pending[T]{items: make(map[[sha256.Size]byte]entry[T]), max: max, ttl: ttl, now: now}
-}
+// Prefixes of the StateStore keys, one per kind of entry, so that an ID
+// of one kind never finds an entry of another.
+const (
+	prefixCeremony = "c/"
+	prefixGrant    = "g/"
+	prefixProof    = "p/"
+	prefixTries    = "t/"  // counter: codes tried for a proof
+	prefixEpoch    = "e/"  // counter: sign-outs of a sub, per grant window
+	prefixSendAddr = "sa/" // counter: proof mails to an address
+	prefixSendCli  = "sc/" // counter: proof mails a client asked for
+)
 
 // idSize is the length of the random IDs, in bytes.
 const idSize = 32
 
-// put stores v and returns its new ID and expiry.
-func (p *pending[T]) put(v T) (id string, expires time.Time, err error) {
+// newID returns a fresh 256-bit random ID, base64url.
+func newID() (string, error) {
 	raw := make([]byte, idSize)
 	if _, err := rand.Read(raw); err != nil {
+		return "", fmt.Errorf("passkey: random ID: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(raw), nil
+}
+
+// stateKey is the key an entry with this ID is kept under: the ID's
+// SHA-256, so that the store never holds the secret the browser does.
+func stateKey(prefix, id string) string {
+	sum := sha256.Sum256([]byte(id))
+	return prefix + base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// envelope is how values go into the StateStore: with their expiry, which
+// the RelyingParty checks with its own clock whatever the store's is.
+type envelope[T any] struct {
+	Expires int64 `json:"x"` // Unix nanoseconds
+	V       T     `json:"v"`
+}
+
+// clientContextKey carries the client key (Config.ClientKey) in a context.
+type clientContextKey struct{}
+
+// WithClient returns a copy of ctx that names the client a call is made
+// for: the budgets of the StateStore and the mail limits count per
+// client. The Handler sets it from Config.ClientKey; callers of the
+// methods from other HTTP stacks set it themselves (the address of the
+// client, as a trusted proxy reports it). Calls without one share the
+// budget of the client "".
+func WithClient(ctx context.Context, client string) context.Context {
+	return context.WithValue(ctx, clientContextKey{}, client)
+}
+
+// clientFrom returns the client WithClient put in ctx.
+func clientFrom(ctx context.Context) string {
+	c, _ := ctx.Value(clientContextKey{}).(string)
+	return c
+}
+
+// put stores v for ttl under a new ID's key and returns the ID and the
+// expiry. A client past its budget gets ErrBusy.
+func put[T any](ctx context.Context, rp *RelyingParty, prefix string, v T, ttl time.Duration) (id string, expires time.Time, err error) {
+	if id, err = newID(); err != nil {
 		return "", time.Time{}, err
 	}
-	id = base64.RawURLEncoding.EncodeToString(raw)
-
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	now := p.now()
-	if len(p.items) >= p.max {
-		p.sweep(now)
-		if len(p.items) >= p.max {
-			return "", time.Time{}, ErrBusy
-		}
+	expires = rp.now().Add(ttl)
+	if err := putKey(ctx, rp, stateKey(prefix, id), v, expires); err != nil {
+		return "", time.Time{}, err
 	}
-	expires = now.Add(p.ttl)
-	p.items[sha256.Sum256([]byte(id))] = entry[T]{value: v, expires: expires}
 	return id, expires, nil
 }
 
-// take removes and returns the value stored under id, if it has not
-// expired: every ID is good for exactly one take.
-func (p *pending[T]) take(id string) (T, bool) {
-	key := sha256.Sum256([]byte(id))
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	e, ok := p.items[key]
-	delete(p.items, key)
-	if !ok || !p.now().Before(e.expires) {
-		var zero T
-		return zero, false
+// putKey stores v under key until expires.
+func putKey[T any](ctx context.Context, rp *RelyingParty, key string, v T, expires time.Time) error {
+	b, err := json.Marshal(envelope[T]{Expires: expires.UnixNano(), V: v})
+	if err != nil {
+		return fmt.Errorf("passkey: encoding state: %w", err)
 	}
-	return e.value, true
+	err = rp.state.Create(ctx, StateEntry{Key: key, Value: b, Expires: expires, Client: clientFrom(ctx)})
+	return stateError("create", err)
 }
 
-// peek returns the value stored under id, if it has not expired, and
-// leaves it in place.
-func (p *pending[T]) peek(id string) (T, bool) {
-	key := sha256.Sum256([]byte(id))
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	e, ok := p.items[key]
-	if !ok || !p.now().Before(e.expires) {
-		var zero T
-		return zero, false
-	}
-	return e.value, true
+// take removes the entry under key and returns its value; an absent or
+// expired one is ErrStateNotFound (wrapped in no public sentinel: the
+// caller says what it means).
+func take[T any](ctx context.Context, rp *RelyingParty, key string) (T, error) {
+	b, err := rp.state.Take(ctx, key)
+	return decodeState[T](rp, b, err)
 }
 
-// len returns the number of entries held, expired or not.
-func (p *pending[T]) len() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return len(p.items)
+// get returns the value under key and leaves it in place.
+func get[T any](ctx context.Context, rp *RelyingParty, key string) (T, error) {
+	b, err := rp.state.Get(ctx, key)
+	return decodeState[T](rp, b, err)
 }
 
-// sweep drops expired entries. The caller holds p.mu.
-func (p *pending[T]) sweep(now time.Time) {
-	for k, e := range p.items {
-		if !now.Before(e.expires) {
-			delete(p.items, k)
+func decodeState[T any](rp *RelyingParty, b []byte, err error) (T, error) {
+	var env envelope[T]
+	if err != nil {
+		if errors.Is(err, ErrStateNotFound) {
+			return env.V, err
 		}
+		return env.V, stateError("read", err)
 	}
+	if err := json.Unmarshal(b, &env); err != nil {
+		return env.V, fmt.Errorf("%w: passkey: state entry does not decode: %w", ErrInternal, err)
+	}
+	if !rp.now().Before(time.Unix(0, env.Expires)) {
+		var zero T
+		return zero, ErrStateNotFound
+	}
+	return env.V, nil
+}
+
+// stateError makes a StateStore's error one of the package's: its ErrBusy
+// stays, the rest is ErrUnavailable.
+func stateError(op string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, ErrBusy), errors.Is(err, ErrStateNotFound), errors.Is(err, ErrUnavailable):
+		return fmt.Errorf("passkey: state store: %s: %w", op, err)
+	}
+	return fmt.Errorf("%w: passkey: state store: %s: %w", ErrUnavailable, op, err)
+}
+
+// count adds one to the counter under key (living until expires when new)
+// and returns the new value.
+func (rp *RelyingParty) count(ctx context.Context, key string, expires time.Time) (int64, error) {
+	n, err := rp.state.Add(ctx, key, 1, expires)
+	return n, stateError("add", err)
+}
+
+// putCeremony stores c and returns its ID.
+func (rp *RelyingParty) putCeremony(ctx context.Context, c ceremony) (string, error) {
+	id, _, err := put(ctx, rp, prefixCeremony, c, rp.ceremonyTimeout)
+	return id, err
+}
+
+// takeCeremony removes and returns the ceremony begun with id, if it is of
+// kind: every ceremony can be finished once, however the attempt ends.
+func (rp *RelyingParty) takeCeremony(ctx context.Context, id string, kind ceremonyKind) (ceremony, error) {
+	if id == "" || len(id) > 128 {
+		return ceremony{}, ErrCeremony
+	}
+	c, err := take[ceremony](ctx, rp, stateKey(prefixCeremony, id))
+	switch {
+	case errors.Is(err, ErrStateNotFound):
+		return c, ErrCeremony
+	case err != nil:
+		return c, err
+	case c.Kind != kind:
+		return c, fmt.Errorf("%w: begun as a %s", ErrCeremony, c.Kind)
+	}
+	return c, nil
 }

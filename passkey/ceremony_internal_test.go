@@ -1,7 +1,9 @@
 package passkey
 
 import (
-	"sync"
+	"context"
+	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -13,32 +15,43 @@ type testClock struct{ t time.Time }
 
 func (c *testClock) now() time.Time { return c.t }
 
-func TestPendingSingleUse(t *testing.T) {
-	clock := &testClock{t: time.Unix(1_700_000_000, 0)}
-	p := newPending[string](10, time.Minute, clock.now)
-
-	id, expires, err := p.put("a")
-	require.NoError(t, err)
-	assert.Len(t, id, 43, "256 bits, base64url")
-	assert.Equal(t, clock.t.Add(time.Minute), expires)
-
-	v, ok := p.peek(id)
-	assert.True(t, ok)
-	assert.Equal(t, "a", v)
-	v, ok = p.take(id)
-	assert.True(t, ok)
-	assert.Equal(t, "a", v)
-	_, ok = p.take(id)
-	assert.False(t, ok, "taken twice")
-	_, ok = p.peek(id)
-	assert.False(t, ok)
-	_, ok = p.take("")
-	assert.False(t, ok)
+// internalRP is a RelyingParty with only what the state helpers use.
+func internalRP(t *testing.T, clock *testClock) *RelyingParty {
+	t.Helper()
+	return &RelyingParty{
+		state:           NewMemoryState(MemoryStateConfig{Now: clock.now}),
+		now:             clock.now,
+		ceremonyTimeout: time.Minute,
+		grantTimeout:    5 * time.Minute,
+	}
 }
 
-func TestPendingExpiry(t *testing.T) {
+func TestCeremonySingleUse(t *testing.T) {
 	clock := &testClock{t: time.Unix(1_700_000_000, 0)}
-	p := newPending[int](10, time.Minute, clock.now)
+	rp := internalRP(t, clock)
+	ctx := context.Background()
+
+	id, err := rp.putCeremony(ctx, ceremony{Kind: kindLogin, Username: "a@example.com"})
+	require.NoError(t, err)
+	assert.Len(t, id, 43, "256 bits, base64url")
+
+	_, err = rp.takeCeremony(ctx, id, kindDiscoverable)
+	assert.ErrorIs(t, err, ErrCeremony, "another kind")
+	_, err = rp.takeCeremony(ctx, id, kindLogin)
+	assert.ErrorIs(t, err, ErrCeremony, "spent by the failed attempt")
+
+	id, err = rp.putCeremony(ctx, ceremony{Kind: kindLogin, Username: "a@example.com"})
+	require.NoError(t, err)
+	c, err := rp.takeCeremony(ctx, id, kindLogin)
+	require.NoError(t, err)
+	assert.Equal(t, "a@example.com", c.Username)
+	_, err = rp.takeCeremony(ctx, id, kindLogin)
+	assert.ErrorIs(t, err, ErrCeremony, "taken twice")
+	_, err = rp.takeCeremony(ctx, "", kindLogin)
+	assert.ErrorIs(t, err, ErrCeremony)
+}
+
+func TestCeremonyExpiry(t *testing.T) {
 	tests := []struct {
 		name  string
 		after time.Duration
@@ -51,92 +64,111 @@ func TestPendingExpiry(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			start := clock.t
-			id, _, err := p.put(1)
+			clock := &testClock{t: time.Unix(1_700_000_000, 0)}
+			rp := internalRP(t, clock)
+			id, err := rp.putCeremony(context.Background(), ceremony{Kind: kindLogin})
 			require.NoError(t, err)
-			clock.t = start.Add(tt.after)
-			_, ok := p.peek(id)
-			assert.Equal(t, tt.want, ok, "peek")
-			_, ok = p.take(id)
-			assert.Equal(t, tt.want, ok, "take")
-			_, ok = p.take(id)
-			assert.False(t, ok, "an expired or taken ID stays gone")
-			clock.t = start
+			clock.t = clock.t.Add(tt.after)
+			_, err = rp.takeCeremony(context.Background(), id, kindLogin)
+			assert.Equal(t, tt.want, err == nil, "%v", err)
 		})
 	}
 }
 
-func TestPendingBounded(t *testing.T) {
+func TestStateKeepsNoIDs(t *testing.T) {
+	// The store sees the SHA-256 of an ID, never the ID.
 	clock := &testClock{t: time.Unix(1_700_000_000, 0)}
-	p := newPending[int](3, time.Minute, clock.now)
-	for i := range 3 {
-		_, _, err := p.put(i)
-		require.NoError(t, err)
-	}
-	_, _, err := p.put(4)
-	assert.ErrorIs(t, err, ErrBusy)
-	assert.Equal(t, 3, p.len())
-
-	clock.t = clock.t.Add(time.Minute)
-	_, _, err = p.put(5)
-	require.NoError(t, err, "expired entries are swept to make room")
-	assert.Equal(t, 1, p.len())
-}
-
-func TestPendingConcurrentTake(t *testing.T) {
-	p := newPending[int](100, time.Minute, time.Now)
-	id, _, err := p.put(1)
+	rec := &recordingState{StateStore: NewMemoryState(MemoryStateConfig{Now: clock.now})}
+	rp := internalRP(t, clock)
+	rp.state = rec
+	id, err := rp.putCeremony(context.Background(), ceremony{Kind: kindLogin})
 	require.NoError(t, err)
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		taken int
-	)
-	for range 16 {
-		wg.Go(func() {
-			if _, ok := p.take(id); ok {
-				mu.Lock()
-				taken++
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	assert.Equal(t, 1, taken)
+	require.Len(t, rec.keys, 1)
+	assert.NotContains(t, rec.keys[0], id)
+	assert.NotContains(t, string(rec.values[0]), id)
 }
 
-func TestPendingKeepsNoIDs(t *testing.T) {
-	p := newPending[int](10, time.Minute, time.Now)
-	id, _, err := p.put(1)
-	require.NoError(t, err)
-	for k := range p.items {
-		assert.NotContains(t, string(k[:]), id)
+type recordingState struct {
+	StateStore
+	keys   []string
+	values [][]byte
+}
+
+func (r *recordingState) Create(ctx context.Context, e StateEntry) error {
+	r.keys, r.values = append(r.keys, e.Key), append(r.values, e.Value)
+	return r.StateStore.Create(ctx, e)
+}
+
+func TestGrantEpochs(t *testing.T) {
+	// A sign-out ends the grants issued before it, in whichever window of
+	// GrantTimeout they were issued and checked; later grants work.
+	for _, issuedAt := range []time.Duration{0, 4 * time.Minute, 4*time.Minute + 59*time.Second} {
+		for _, signOutAfter := range []time.Duration{time.Second, 30 * time.Second, 59 * time.Second, 3 * time.Minute} {
+			t.Run(fmt.Sprintf("issued %v, signed out %v later", issuedAt, signOutAfter), func(t *testing.T) {
+				start := time.Unix(0, 0).Add(1_000_000 * 5 * time.Minute) // a window boundary
+				clock := &testClock{t: start.Add(issuedAt)}
+				rp := internalRP(t, clock)
+				ctx := context.Background()
+				id, _, err := rp.issueGrant(ctx, "a@example.com", "sub-1", grantPasskey)
+				require.NoError(t, err)
+				other, _, err := rp.issueGrant(ctx, "b@example.com", "sub-2", grantPasskey)
+				require.NoError(t, err)
+
+				clock.t = clock.t.Add(signOutAfter)
+				_, _, err = rp.peekGrant(ctx, id)
+				require.NoError(t, err, "live before the sign-out")
+				require.NoError(t, rp.endGrants(ctx, "sub-1"))
+				_, _, err = rp.peekGrant(ctx, id)
+				assert.ErrorIs(t, err, ErrNotAuthorized)
+				_, _, err = rp.peekGrant(ctx, other)
+				assert.NoError(t, err, "another user's grant lives on")
+
+				clock.t = clock.t.Add(time.Second)
+				fresh, _, err := rp.issueGrant(ctx, "a@example.com", "sub-1", grantPasskey)
+				require.NoError(t, err)
+				_, _, err = rp.peekGrant(ctx, fresh)
+				assert.NoError(t, err, "a grant after the sign-out works")
+
+				// Counters outlive the grants that read them: the ended
+				// grant stays dead until it expires.
+				for step := time.Duration(0); step < 5*time.Minute; step += 20 * time.Second {
+					clock.t = clock.t.Add(20 * time.Second)
+					_, _, err = rp.peekGrant(ctx, id)
+					assert.ErrorIs(t, err, ErrNotAuthorized)
+				}
+			})
+		}
 	}
 }
 
-func TestNormalizeUsername(t *testing.T) {
+func TestAsPublic(t *testing.T) {
 	tests := []struct {
-		in, want string
-		ok       bool
+		err  error
+		want error
 	}{
-		{"ada@example.com", "ada@example.com", true},
-		{"  Ada@Example.COM\t", "ada@example.com", true},
-		{"a@b", "a@b", true},
-		{"", "", false},
-		{"ada", "", false},
-		{"@example.com", "", false},
-		{"ada@", "", false},
-		{"a@b@c", "", false},
-		{"ada lovelace@example.com", "", false},
-		{"ada\x00@example.com", "", false},
-		{"ada@example.com\x7f", "", false},
-		{string(make([]byte, 255)), "", false},
+		{ErrProof, ErrProof},
+		{fmt.Errorf("x: %w", ErrRevoked), ErrRevoked},
+		{errors.New("boom"), ErrInternal},
+		{context.Canceled, ErrUnavailable},
+		{fmt.Errorf("%w: %w", ErrUnavailable, context.Canceled), ErrUnavailable},
 	}
 	for _, tt := range tests {
-		got, ok := normalizeUsername(tt.in)
-		assert.Equal(t, tt.ok, ok, "%q", tt.in)
-		assert.Equal(t, tt.want, got, "%q", tt.in)
+		got := asPublic(tt.err)
+		assert.ErrorIs(t, got, tt.want)
+		assert.Equal(t, 1, countSentinels(got), "%v", got)
 	}
+	assert.NoError(t, asPublic(nil))
+}
+
+// countSentinels returns how many public sentinels err wraps.
+func countSentinels(err error) int {
+	n := 0
+	for _, pe := range publicErrors {
+		if errors.Is(err, pe.sentinel) {
+			n++
+		}
+	}
+	return n
 }
 
 func TestBearerToken(t *testing.T) {
@@ -175,6 +207,7 @@ func TestPublicErrors(t *testing.T) {
 	}
 	assert.Equal(t, "internal", publicErrorFor(assert.AnError).code)
 	assert.Equal(t, 500, publicErrorFor(ErrNotFound).status)
+	assert.Equal(t, 429, publicErrorFor(ErrBusy).status)
 }
 
 func wrapTwice(err error) error {

@@ -52,6 +52,15 @@ func TestNewValidatesConfig(t *testing.T) {
 		{name: "long timeout", edit: func(c *passkey.Config) { c.CeremonyTimeout = time.Hour }, wantErr: "CeremonyTimeout"},
 		{name: "long grant", edit: func(c *passkey.Config) { c.GrantTimeout = time.Hour }, wantErr: "GrantTimeout"},
 		{name: "negative bound", edit: func(c *passkey.Config) { c.MaxPending = -1 }, wantErr: "MaxPending"},
+		{name: "mailer without link URL", edit: func(c *passkey.Config) { c.Mailer = h.rpMailer() }, wantErr: "LinkURL is empty"},
+		{name: "link URL over http", edit: func(c *passkey.Config) { c.LinkURL = "http://example.com/signin" }, wantErr: "must use https"},
+		{name: "link URL on localhost over http", edit: func(c *passkey.Config) { c.LinkURL = "http://localhost:8080/signin" }},
+		{name: "link URL with a fragment", edit: func(c *passkey.Config) { c.LinkURL = "https://example.com/#x" }, wantErr: "fragment"},
+		{name: "relative link URL", edit: func(c *passkey.Config) { c.LinkURL = "/signin" }, wantErr: "not an absolute URL"},
+		{name: "short proof key", edit: func(c *passkey.Config) { c.ProofKey = make([]byte, 16) }, wantErr: "ProofKey"},
+		{name: "short codes", edit: func(c *passkey.Config) { c.CodeDigits = 4 }, wantErr: "CodeDigits"},
+		{name: "long proof timeout", edit: func(c *passkey.Config) { c.ProofTimeout = time.Hour }, wantErr: "ProofTimeout"},
+		{name: "negative tries", edit: func(c *passkey.Config) { c.MaxCodeTries = -1 }, wantErr: "MaxCodeTries"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -89,12 +98,12 @@ func TestNewCopiesConfig(t *testing.T) {
 	rp, err := passkey.New(cfg)
 	require.NoError(t, err)
 	cfg.RPOrigins[0] = "https://evil.example.com"
-	a := &softAuthenticator{origin: testOrigin}
-	opts, err := rp.BeginRegistration(t.Context(), passkey.RegistrationRequest{Username: "copy@example.com"})
+	a := h.authenticator()
+	h.newUser(a, "copy@example.com")
+	opts, err := rp.BeginDiscoverableLogin(t.Context())
 	require.NoError(t, err)
 	b, err := json.Marshal(opts.PublicKey)
 	require.NoError(t, err)
-	cred, _ := a.create(t, b)
-	_, err = rp.FinishRegistration(t.Context(), opts.Ceremony, cred)
+	_, err = rp.FinishDiscoverableLogin(t.Context(), opts.Ceremony, a.get(t, b, nil))
 	assert.NoError(t, err, "the origin configured at New still counts")
 }

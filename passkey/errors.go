@@ -1,7 +1,9 @@
 package passkey
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"net/http"
 )
 
@@ -36,19 +38,16 @@ var (
 	// refused and the credential record left as it was. HTTP 401.
 	ErrSignCount = errors.New("passkey: signature counter did not increase")
 
-	// ErrSignInRequired means a passkey was to be registered for an
-	// account that exists but has no passkey here: the user must first
-	// prove who they are with their password (a Grant from VerifyPassword)
-	// or a session. HTTP 401.
-	ErrSignInRequired = errors.New("passkey: account exists: sign in first")
+	// ErrStepUpRequired means a passkey was to be registered without a
+	// grant that allows it: registration/begin takes only a grant (from
+	// an email proof, a fresh passkey login, or a password sign-in of an
+	// account that has no passkey). An account with passkeys needs a fresh
+	// sign-in with one of them or a fresh proof of its address. HTTP 401.
+	ErrStepUpRequired = errors.New("passkey: sign in with a passkey or prove the address first")
 
-	// ErrSessionRequired means a passkey was to be added to an account that
-	// already has passkeys, without a valid session (ID token) for it; a
-	// password grant is not enough there. HTTP 401.
-	ErrSessionRequired = errors.New("passkey: account has passkeys: a session is required")
-
-	// ErrNotAuthorized means a grant or ID token was presented and is not
-	// valid for this user: expired, used, forged or someone else's. HTTP 401.
+	// ErrNotAuthorized means a grant or token was presented and is not
+	// valid: expired, used, forged, ended by a sign-out, or someone
+	// else's. HTTP 401.
 	ErrNotAuthorized = errors.New("passkey: not authorized")
 
 	// ErrWrongPassword means VerifyPassword's password was wrong (or the
@@ -59,20 +58,43 @@ var (
 	// passkey here. HTTP 404.
 	ErrNoPasskeys = errors.New("passkey: no passkey registered for this user")
 
-	// ErrUserExists means a passkey-first registration lost to another
-	// registration of the same username. HTTP 409.
+	// ErrUserExists means a registration lost to another registration of
+	// the same username with another user handle. HTTP 409.
 	ErrUserExists = errors.New("passkey: user already exists")
 
 	// ErrUserDisabled means Cognito has the user disabled. HTTP 403.
 	ErrUserDisabled = errors.New("passkey: user disabled")
 
-	// ErrBusy means too many ceremonies or grants are pending; retry
-	// shortly. HTTP 503.
-	ErrBusy = errors.New("passkey: too many pending ceremonies")
+	// ErrBusy means this client (Config.ClientKey) holds too many pending
+	// ceremonies, grants or proofs, or asked for too many mails: it may
+	// retry later. Other clients are not affected. HTTP 429.
+	ErrBusy = errors.New("passkey: too many requests")
 
-	// ErrUnavailable means Cognito or the credential store could not
-	// answer; retrying later may succeed. HTTP 503.
+	// ErrProof means an email code or link is wrong, expired, already
+	// used, or its code was tried too often (Config.MaxCodeTries). The
+	// user asks for a new mail. HTTP 401.
+	ErrProof = errors.New("passkey: email code or link wrong, expired or used")
+
+	// ErrOtherBrowser means a magic link was opened in another browser
+	// than the one that asked for it. The link still works there, and the
+	// code works anywhere. HTTP 401.
+	ErrOtherBrowser = errors.New("passkey: magic link opened in another browser")
+
+	// ErrRevoked means a passkey signed in to an account it no longer
+	// belongs to: its Cognito user is gone, disabled or was re-created
+	// (another sub), or an administrator revoked it. Nothing is created;
+	// the user proves the address to get back in. HTTP 401.
+	ErrRevoked = errors.New("passkey: passkey revoked")
+
+	// ErrUnavailable means Cognito, the credential store, the state store
+	// or the mailer could not answer, or the request was canceled;
+	// retrying later may succeed. HTTP 503.
 	ErrUnavailable = errors.New("passkey: backend unavailable")
+
+	// ErrInternal means something an operator must look at: Cognito or
+	// its triggers do not fit the configuration, or a part failed in a
+	// way no retry fixes. HTTP 500.
+	ErrInternal = errors.New("passkey: internal error")
 )
 
 // Errors of a CredentialStore. The RelyingParty translates them; an
@@ -99,27 +121,32 @@ type publicError struct {
 	message  string
 }
 
-// publicErrors is searched in order; the first sentinel in an error's chain
-// decides. Anything else is a 500 "internal".
+// publicErrors lists every sentinel of the first group with its answer.
+// The RelyingParty makes each error it returns wrap exactly one of them
+// (asPublic); anything else would be a 500 "internal".
 var publicErrors = []publicError{
 	{ErrInvalidRequest, http.StatusBadRequest, "invalid_request", "The request is malformed."},
 	{ErrCeremony, http.StatusBadRequest, "ceremony_invalid", "The ceremony expired or was already used. Please try again."},
 	{ErrVerification, http.StatusUnauthorized, "verification_failed", "The passkey could not be verified."},
 	{ErrUnknownCredential, http.StatusUnauthorized, "unknown_credential", "This passkey is not registered here."},
 	{ErrSignCount, http.StatusUnauthorized, "sign_count", "This passkey could not be verified."},
-	{ErrSignInRequired, http.StatusUnauthorized, "sign_in_required", "This account exists. Sign in with your password first, then add a passkey."},
-	{ErrSessionRequired, http.StatusUnauthorized, "session_required", "This account has a passkey. Sign in with it first to add another."},
+	{ErrStepUpRequired, http.StatusUnauthorized, "step_up_required", "Sign in with a passkey or confirm your email address first, then add a passkey."},
 	{ErrNotAuthorized, http.StatusUnauthorized, "not_authorized", "Not authorized. Please sign in again."},
 	{ErrWrongPassword, http.StatusUnauthorized, "wrong_password", "Wrong email address or password."},
 	{ErrNoPasskeys, http.StatusNotFound, "no_passkeys", "No passkey is registered for this account."},
 	{ErrUserExists, http.StatusConflict, "user_exists", "This account exists already."},
 	{ErrCredentialExists, http.StatusConflict, "credential_exists", "This passkey is registered already."},
 	{ErrUserDisabled, http.StatusForbidden, "user_disabled", "This account is disabled."},
-	{ErrBusy, http.StatusServiceUnavailable, "busy", "Too many requests. Please try again shortly."},
+	{ErrBusy, http.StatusTooManyRequests, "busy", "Too many requests. Please try again later."},
+	{ErrProof, http.StatusUnauthorized, "proof_invalid", "This code or link is wrong, expired or used. Please ask for a new one."},
+	{ErrOtherBrowser, http.StatusUnauthorized, "link_other_browser", "This link works only in the browser you asked for it in. Open it there, or type the code from the mail."},
+	{ErrRevoked, http.StatusUnauthorized, "passkey_revoked", "This passkey no longer works for this account. Sign in with your email address."},
+	{ErrLastPasskey, http.StatusConflict, "last_passkey", "This is your last passkey, and your email address is not confirmed: deleting it would lock you out."},
 	{ErrUnavailable, http.StatusServiceUnavailable, "unavailable", "The service is unavailable. Please try again later."},
+	{ErrInternal, http.StatusInternalServerError, "internal", "Something went wrong."},
 }
 
-var internalError = publicError{nil, http.StatusInternalServerError, "internal", "Something went wrong."}
+var internalError = publicError{ErrInternal, http.StatusInternalServerError, "internal", "Something went wrong."}
 
 // publicErrorFor returns the fixed answer for err.
 func publicErrorFor(err error) publicError {
@@ -129,4 +156,30 @@ func publicErrorFor(err error) publicError {
 		}
 	}
 	return internalError
+}
+
+// wrapsPublic reports whether err wraps a sentinel of publicErrors.
+func wrapsPublic(err error) bool {
+	for _, pe := range publicErrors {
+		if errors.Is(err, pe.sentinel) {
+			return true
+		}
+	}
+	return false
+}
+
+// asPublic makes sure err wraps one of the sentinels of publicErrors: an
+// error that wraps none is ErrInternal, keeping its cause. A nil err stays
+// nil.
+func asPublic(err error) error {
+	if err == nil {
+		return nil
+	}
+	if wrapsPublic(err) {
+		return err
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return fmt.Errorf("%w: %w", ErrInternal, err)
 }

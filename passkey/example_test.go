@@ -9,17 +9,29 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 
 	"github.com/passkeybridge/bridge/challenge"
 	"github.com/passkeybridge/bridge/cognitobridge"
 	"github.com/passkeybridge/bridge/cognitobridge/cognitotest"
 	"github.com/passkeybridge/bridge/jwks"
 	"github.com/passkeybridge/bridge/passkey"
+	"github.com/passkeybridge/bridge/passkey/mail"
+	"github.com/passkeybridge/bridge/passkey/mail/mailtest"
 )
 
 // exampleRP builds a relying party on an emulated Cognito pool, as
 // examples/local does; a deployment passes its real pool's client instead.
 func exampleRP(dir string) (*passkey.RelyingParty, *cognitotest.Server) {
+	rp, pool, inbox := exampleRPWithMail(dir)
+	_ = inbox.Close()
+	return rp, pool
+}
+
+// exampleRPWithMail is exampleRP with a mail server on loopback that the
+// relying party sends through (SMTP), as examples/local does.
+func exampleRPWithMail(dir string) (*passkey.RelyingParty, *cognitotest.Server, *mailtest.Server) {
 	key := make([]byte, challenge.MinKeySize)
 	_, _ = rand.Read(key)
 	proof, err := challenge.NewHMACProof(key) // the Lambda triggers hold the same key
@@ -55,6 +67,17 @@ func exampleRP(dir string) (*passkey.RelyingParty, *cognitotest.Server) {
 	if err != nil {
 		log.Fatal(err)
 	}
+	inbox, err := mailtest.Start()
+	if err != nil {
+		log.Fatal(err)
+	}
+	mailer, err := mail.NewSMTP(mail.SMTPConfig{
+		Host: inbox.Host(), Port: inbox.Port(), From: "login@example.com",
+		InsecurePlaintext: true, // loopback; a deployment uses TLS and a login
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
 	rp, err := passkey.New(passkey.Config{
 		RPID:          "example.com",
 		RPDisplayName: "Example",
@@ -62,44 +85,70 @@ func exampleRP(dir string) (*passkey.RelyingParty, *cognitotest.Server) {
 		Store:         store,
 		Credentials:   creds,
 		IDTokens:      idTokens,
+		Mailer:        mailer,
+		LinkURL:       "https://example.com/signin",
 	})
 	if err != nil {
 		log.Fatal(err)
 	}
-	return rp, pool
+	return rp, pool, inbox
 }
 
 func Example() {
 	dir, _ := os.MkdirTemp("", "passkey-example")
 	defer os.RemoveAll(dir)
-	rp, pool := exampleRP(dir)
+	rp, pool, inbox := exampleRPWithMail(dir)
 	defer pool.Close()
+	defer inbox.Close()
+	ctx := context.Background()
 
 	mux := http.NewServeMux()
 	mux.Handle("/passkey/", http.StripPrefix("/passkey", rp.Handler()))
 	// http.ListenAndServe(":443", mux) behind TLS in a deployment.
 
-	// A new user begins registering: the page hands "publicKey" to
-	// PublicKeyCredential.parseCreationOptionsFromJSON and
-	// navigator.credentials.create, then posts credential.toJSON() with
-	// the ceremony ID to /passkey/registration/finish.
-	opts, err := rp.BeginRegistration(context.Background(), passkey.RegistrationRequest{Username: "ada@example.com"})
+	// A new user proves the address: one mail with a code and a link.
+	p, err := rp.StartEmailProof(ctx, "ada@example.com", "")
+	if err != nil {
+		log.Fatal(err)
+	}
+	m, err := inbox.Wait(ctx, "ada@example.com")
+	if err != nil {
+		log.Fatal(err)
+	}
+	code := regexp.MustCompile(`\b[0-9]{8}\b`).FindString(m.Text)
+	fmt.Println("the link opens:", strings.Contains(m.Text, "https://example.com/signin#link="))
+
+	_, err = rp.VerifyEmailProof(ctx, passkey.ProofAnswer{Proof: p.Proof, Code: "not-it"})
+	fmt.Println("wrong code:", errors.Is(err, passkey.ErrProof))
+	res, err := rp.VerifyEmailProof(ctx, passkey.ProofAnswer{Proof: p.Proof, Code: code})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("signed in:", res.Session.Email)
+
+	// The grant begins the registration of the first passkey: the page
+	// hands "publicKey" to PublicKeyCredential.parseCreationOptionsFromJSON
+	// and navigator.credentials.create, then posts credential.toJSON()
+	// with the ceremony ID to /passkey/registration/finish.
+	opts, err := rp.BeginRegistration(ctx, res.Grant)
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println("RP ID:", opts.PublicKey.RelyingParty.ID)
-	fmt.Println("resident key:", opts.PublicKey.AuthenticatorSelection.ResidentKey)
 	fmt.Println("user verification:", opts.PublicKey.AuthenticatorSelection.UserVerification)
-	fmt.Println("user handle is the address:", fmt.Sprint(opts.PublicKey.User.ID) == "ada@example.com")
 
-	// An unknown or reused ceremony is refused with a fixed error.
-	_, err = rp.FinishRegistration(context.Background(), opts.Ceremony+"x", []byte(`{}`))
+	// Without a grant nobody registers; an unknown ceremony is refused.
+	_, err = rp.BeginRegistration(ctx, "")
+	fmt.Println(errors.Is(err, passkey.ErrStepUpRequired))
+	_, err = rp.FinishRegistration(ctx, opts.Ceremony+"x", []byte(`{}`))
 	fmt.Println(errors.Is(err, passkey.ErrCeremony))
 	// Output:
+	// the link opens: true
+	// wrong code: true
+	// signed in: ada@example.com
 	// RP ID: example.com
-	// resident key: required
 	// user verification: required
-	// user handle is the address: false
+	// true
 	// true
 }
 
@@ -111,11 +160,7 @@ func ExampleRelyingParty_SignInWithPassword() {
 	ctx := context.Background()
 	seedPasswordUser(pool, "grace@example.com", "Old-Password-1") // a user of the seed
 
-	// A password user has to prove the password before adding a passkey.
-	_, err := rp.BeginRegistration(ctx, passkey.RegistrationRequest{Username: "grace@example.com"})
-	fmt.Println(errors.Is(err, passkey.ErrSignInRequired))
-
-	_, err = rp.SignInWithPassword(ctx, "grace@example.com", "wrong")
+	_, err := rp.SignInWithPassword(ctx, "grace@example.com", "wrong")
 	fmt.Println(errors.Is(err, passkey.ErrWrongPassword))
 
 	res, err := rp.SignInWithPassword(ctx, "grace@example.com", "Old-Password-1")
@@ -124,14 +169,13 @@ func ExampleRelyingParty_SignInWithPassword() {
 	}
 	fmt.Println("signed in:", res.Session.Email)
 
-	// The grant lets this browser register the first passkey.
-	opts, err := rp.BeginRegistration(ctx, passkey.RegistrationRequest{Username: "grace@example.com", Grant: res.Grant})
+	// An account without passkeys gets a grant for its first.
+	opts, err := rp.BeginRegistration(ctx, res.Grant)
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println("registering for:", opts.PublicKey.User.Name)
 	// Output:
-	// true
 	// true
 	// signed in: grace@example.com
 	// registering for: grace@example.com

@@ -3,6 +3,7 @@ package passkey
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/passkeybridge/bridge/cognitobridge"
 )
@@ -26,14 +28,28 @@ const MaxBodyBytes = 64 << 10
 //
 // Routes (all POST, Content-Type application/json):
 //
-//	registration/begin   {"username":…, "grant":…}            → {"ceremony":…, "publicKey":{…}}
-//	                     optional "Authorization: Bearer <Cognito ID token>"
-//	registration/finish  {"ceremony":…, "credential":{…}}     → the Cognito session
+//	email/start          {"email":…}                          → 202 {"proof":…, "expires":…}
+//	email/verify         {"proof":…, "code":…} | {"link":…}   → {"session":{…}, "grant":…, "grantExpires":…, "recovery":…}
+//	registration/begin   {"grant":…}                          → {"ceremony":…, "publicKey":{…}}
+//	registration/finish  {"ceremony":…, "credential":{…}}     → {"session":{…}}
 //	login/begin          {"username":…}                       → {"ceremony":…, "publicKey":{…}}
-//	login/finish         {"ceremony":…, "credential":{…}}     → the Cognito session
+//	login/finish         {"ceremony":…, "credential":{…}}     → {"session":{…}, "grant":…, "grantExpires":…}
 //	discoverable/begin   {}                                   → {"ceremony":…, "publicKey":{…}}
-//	discoverable/finish  {"ceremony":…, "credential":{…}}     → the Cognito session
-//	password             {"username":…, "password":…}         → {"grant":…, "grantExpires":…, "session":{…}}
+//	discoverable/finish  {"ceremony":…, "credential":{…}}     → {"session":{…}, "grant":…, "grantExpires":…}
+//	password             {"username":…, "password":…}         → {"session":{…}, "grant":…, "grantExpires":…}
+//	signout              Authorization: Bearer <access token> → 204
+//	passkeys/list        Authorization: Bearer <ID token>     → {"passkeys":[…]}
+//	passkeys/rename      Bearer <ID token>, {"id":…, "name":…} → 204
+//	passkeys/delete      Bearer <ID token>, {"id":…}          → 204
+//
+// email/start answers the same for every address, and sets an HttpOnly,
+// SameSite=Lax cookie (Secure unless LinkURL is on localhost) that binds
+// the mail's link to this browser. The link opens Config.LinkURL with
+// #link=<secret>; the page posts that secret as "link" to email/verify. A
+// grant (from email/verify, login/finish, discoverable/finish, or password
+// for an account without passkeys) is the only way into
+// registration/begin. "grantExpires" and "expires" are Unix seconds; the
+// password route leaves "grant" out for an account with passkeys.
 //
 // "publicKey" goes to PublicKeyCredential.parseCreationOptionsFromJSON or
 // parseRequestOptionsFromJSON; "credential" is credential.toJSON(). The
@@ -45,16 +61,21 @@ const MaxBodyBytes = 64 << 10
 // to Config.Logger. Bodies over MaxBodyBytes, other content types, unknown
 // JSON fields and cross-origin browser requests from origins not in
 // Config.RPOrigins (http.CrossOriginProtection) are refused before any
-// work is done.
+// work is done. Every request counts against its client's budgets
+// (Config.ClientKey).
 func (rp *RelyingParty) Handler() http.Handler {
 	mux := http.NewServeMux()
+	mux.HandleFunc("POST /email/start", rp.serveEmailStart)
+	mux.HandleFunc("POST /email/verify", rp.serveEmailVerify)
 	mux.HandleFunc("POST /registration/begin", rp.serveRegistrationBegin)
-	mux.HandleFunc("POST /registration/finish", rp.serveFinish("finish registration", rp.FinishRegistration))
+	mux.HandleFunc("POST /registration/finish", rp.serveRegistrationFinish)
 	mux.HandleFunc("POST /login/begin", rp.serveLoginBegin)
-	mux.HandleFunc("POST /login/finish", rp.serveFinish("finish login", rp.FinishLogin))
+	mux.HandleFunc("POST /login/finish", rp.serveLoginFinish("finish login", rp.FinishLogin))
 	mux.HandleFunc("POST /discoverable/begin", rp.serveDiscoverableBegin)
-	mux.HandleFunc("POST /discoverable/finish", rp.serveFinish("finish discoverable login", rp.FinishDiscoverableLogin))
+	mux.HandleFunc("POST /discoverable/finish", rp.serveLoginFinish("finish discoverable login", rp.FinishDiscoverableLogin))
 	mux.HandleFunc("POST /password", rp.servePassword)
+	mux.HandleFunc("POST /signout", rp.serveSignOut)
+	rp.mountManage(mux)
 
 	cop := http.NewCrossOriginProtection()
 	for _, o := range rp.origins {
@@ -64,14 +85,28 @@ func (rp *RelyingParty) Handler() http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusForbidden, errorBody{Error: "cross_origin", Message: "Cross-origin request refused."})
 	}))
-	return cop.Handler(mux)
+	inner := cop.Handler(mux)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		inner.ServeHTTP(w, r.WithContext(WithClient(r.Context(), rp.clientKey(r))))
+	})
 }
+
+// BrowserCookie is the cookie that binds a magic link to the browser that
+// asked for it: a random secret, of which the proof keeps a keyed hash.
+const BrowserCookie = "passkey_browser"
 
 // Wire formats of the requests. Unknown fields are refused.
 type (
+	emailStartRequest struct {
+		Email string `json:"email"`
+	}
+	emailVerifyRequest struct {
+		Proof string `json:"proof"`
+		Code  string `json:"code"`
+		Link  string `json:"link"`
+	}
 	registrationBeginRequest struct {
-		Username string `json:"username"`
-		Grant    string `json:"grant"`
+		Grant string `json:"grant"`
 	}
 	loginBeginRequest struct {
 		Username string `json:"username"`
@@ -85,17 +120,93 @@ type (
 		Username string `json:"username"`
 		Password string `json:"password"`
 	}
+	signOutRequest struct{}
 )
 
-type passwordResponse struct {
-	Grant        string `json:"grant"`
-	GrantExpires int64  `json:"grantExpires"` // Unix seconds
-	Session      any    `json:"session"`
-}
+// Wire formats of the answers.
+type (
+	emailStartResponse struct {
+		Proof   string `json:"proof"`
+		Expires int64  `json:"expires"` // Unix seconds
+	}
+	signInResponse struct {
+		Session      *cognitobridge.Session `json:"session"`
+		Grant        string                 `json:"grant,omitempty"`
+		GrantExpires int64                  `json:"grantExpires,omitempty"` // Unix seconds
+		Recovery     bool                   `json:"recovery,omitempty"`
+	}
+	sessionResponse struct {
+		Session *cognitobridge.Session `json:"session"`
+	}
+)
 
 type errorBody struct {
 	Error   string `json:"error"`
 	Message string `json:"message"`
+}
+
+func signInBody(res *SignIn) signInResponse {
+	out := signInResponse{Session: res.Session, Grant: res.Grant, Recovery: res.Recovery}
+	if res.Grant != "" {
+		out.GrantExpires = res.GrantExpires.Unix()
+	}
+	return out
+}
+
+func (rp *RelyingParty) serveEmailStart(w http.ResponseWriter, r *http.Request) {
+	in, ok := decodeRequest[emailStartRequest](rp, w, r, "start email proof")
+	if !ok {
+		return
+	}
+	browser := browserCookie(r)
+	if browser == "" {
+		var err error
+		if browser, err = newID(); err != nil {
+			rp.respond(w, nil, rp.failed(r.Context(), "start email proof", "", err))
+			return
+		}
+	}
+	p, err := rp.StartEmailProof(r.Context(), in.Email, browser)
+	if err != nil {
+		rp.respond(w, nil, err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name:     BrowserCookie,
+		Value:    browser,
+		Path:     "/",
+		MaxAge:   int(rp.proofTimeout / time.Second),
+		HttpOnly: true,
+		Secure:   rp.secureCookie,
+		SameSite: http.SameSiteLaxMode,
+	})
+	writeJSON(w, http.StatusAccepted, emailStartResponse{Proof: p.Proof, Expires: p.Expires.Unix()})
+}
+
+// browserCookie returns the binding secret the browser holds, "" when it
+// holds none that this package could have made.
+func browserCookie(r *http.Request) string {
+	c, err := r.Cookie(BrowserCookie)
+	if err != nil || len(c.Value) != base64.RawURLEncoding.EncodedLen(idSize) {
+		return ""
+	}
+	if _, err := base64.RawURLEncoding.DecodeString(c.Value); err != nil {
+		return ""
+	}
+	return c.Value
+}
+
+func (rp *RelyingParty) serveEmailVerify(w http.ResponseWriter, r *http.Request) {
+	in, ok := decodeRequest[emailVerifyRequest](rp, w, r, "verify email proof")
+	if !ok {
+		return
+	}
+	res, err := rp.VerifyEmailProof(r.Context(), ProofAnswer{Proof: in.Proof, Code: in.Code, Link: in.Link, Browser: browserCookie(r)})
+	if err != nil {
+		rp.respond(w, nil, err)
+		return
+	}
+	rp.respond(w, signInBody(res), nil)
 }
 
 func (rp *RelyingParty) serveRegistrationBegin(w http.ResponseWriter, r *http.Request) {
@@ -103,13 +214,22 @@ func (rp *RelyingParty) serveRegistrationBegin(w http.ResponseWriter, r *http.Re
 	if !ok {
 		return
 	}
-	idToken, err := bearerToken(r.Header.Get("Authorization"))
-	if err != nil {
-		rp.fail(w, r, "begin registration", err)
+	out, err := rp.BeginRegistration(r.Context(), in.Grant)
+	rp.respond(w, out, err)
+}
+
+func (rp *RelyingParty) serveRegistrationFinish(w http.ResponseWriter, r *http.Request) {
+	const op = "finish registration"
+	in, ok := decodeFinish(rp, w, r, op)
+	if !ok {
 		return
 	}
-	out, err := rp.BeginRegistration(r.Context(), RegistrationRequest{Username: in.Username, Grant: in.Grant, IDToken: idToken})
-	rp.respond(w, out, err)
+	sess, err := rp.FinishRegistration(r.Context(), in.Ceremony, in.Credential)
+	if err != nil {
+		rp.respond(w, nil, err)
+		return
+	}
+	rp.respond(w, sessionResponse{Session: sess}, nil)
 }
 
 func (rp *RelyingParty) serveLoginBegin(w http.ResponseWriter, r *http.Request) {
@@ -129,19 +249,29 @@ func (rp *RelyingParty) serveDiscoverableBegin(w http.ResponseWriter, r *http.Re
 	rp.respond(w, out, err)
 }
 
-func (rp *RelyingParty) serveFinish(op string, finish func(ctx context.Context, ceremonyID string, credential []byte) (*cognitobridge.Session, error)) http.HandlerFunc {
+func (rp *RelyingParty) serveLoginFinish(op string, finish func(ctx context.Context, ceremonyID string, credential []byte) (*SignIn, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		in, ok := decodeRequest[finishRequest](rp, w, r, op)
+		in, ok := decodeFinish(rp, w, r, op)
 		if !ok {
 			return
 		}
-		if in.Ceremony == "" || len(in.Credential) == 0 {
-			rp.fail(w, r, op, fmt.Errorf("%w: ceremony or credential missing", ErrInvalidRequest))
+		res, err := finish(r.Context(), in.Ceremony, in.Credential)
+		if err != nil {
+			rp.respond(w, nil, err)
 			return
 		}
-		sess, err := finish(r.Context(), in.Ceremony, in.Credential)
-		rp.respond(w, sess, err)
+		rp.respond(w, signInBody(res), nil)
 	}
+}
+
+// decodeFinish decodes a finish request, which needs both members.
+func decodeFinish(rp *RelyingParty, w http.ResponseWriter, r *http.Request, op string) (finishRequest, bool) {
+	in, ok := decodeRequest[finishRequest](rp, w, r, op)
+	if ok && (in.Ceremony == "" || len(in.Credential) == 0) {
+		rp.fail(w, r, op, fmt.Errorf("%w: ceremony or credential missing", ErrInvalidRequest))
+		return in, false
+	}
+	return in, ok
 }
 
 func (rp *RelyingParty) servePassword(w http.ResponseWriter, r *http.Request) {
@@ -154,7 +284,31 @@ func (rp *RelyingParty) servePassword(w http.ResponseWriter, r *http.Request) {
 		rp.respond(w, nil, err)
 		return
 	}
-	rp.respond(w, passwordResponse{Grant: res.Grant, GrantExpires: res.GrantExpires.Unix(), Session: res.Session}, nil)
+	rp.respond(w, signInBody(res), nil)
+}
+
+func (rp *RelyingParty) serveSignOut(w http.ResponseWriter, r *http.Request) {
+	const op = "sign out"
+	if r.ContentLength != 0 || r.Header.Get("Content-Type") != "" {
+		// A body is optional; one that comes along must be JSON ({}).
+		if _, ok := decodeRequest[signOutRequest](rp, w, r, op); !ok {
+			return
+		}
+	}
+	token, err := bearerToken(r.Header.Get("Authorization"))
+	if err == nil && token == "" {
+		err = fmt.Errorf("%w: no access token", ErrNotAuthorized)
+	}
+	if err != nil {
+		rp.fail(w, r, op, err)
+		return
+	}
+	if err := rp.SignOut(r.Context(), token); err != nil {
+		rp.respond(w, nil, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusNoContent)
 }
 
 // respond writes out as JSON, or err's fixed answer. The RelyingParty
@@ -170,8 +324,7 @@ func (rp *RelyingParty) respond(w http.ResponseWriter, out any, err error) {
 
 // fail logs err, which the handler found itself, and writes its answer.
 func (rp *RelyingParty) fail(w http.ResponseWriter, r *http.Request, op string, err error) {
-	rp.logFailure(r.Context(), op, "", err)
-	rp.respond(w, nil, err)
+	rp.respond(w, nil, rp.failed(r.Context(), op, "", err))
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -8,8 +8,10 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -24,6 +26,8 @@ import (
 	"github.com/passkeybridge/bridge/internal/testtools"
 	"github.com/passkeybridge/bridge/jwks"
 	"github.com/passkeybridge/bridge/passkey"
+	"github.com/passkeybridge/bridge/passkey/mail"
+	"github.com/passkeybridge/bridge/passkey/mail/mailtest"
 )
 
 const (
@@ -42,8 +46,10 @@ type fakeClock = testtools.Clock
 type syncBuffer = testtools.LogBuffer
 
 // harness is a relying party on an emulated Cognito pool, a FileStore in a
-// temporary directory and an httptest server, with the handler mounted
-// under /passkey/.
+// temporary directory, an SMTP server on loopback that the relying party
+// mails through, and an httptest server with the handler mounted under
+// /passkey/. Requests go from a browser: an HTTP client with its own
+// cookie jar (h.browser by default, newBrowser for another).
 type harness struct {
 	t        testing.TB
 	rp       *passkey.RelyingParty
@@ -54,7 +60,12 @@ type harness struct {
 	idTokens *jwks.Validator
 	clock    *fakeClock
 	logs     *syncBuffer
+	smtp     *mailtest.Server
+	browser  *http.Client
 }
+
+// testLinkURL is the page magic links open in tests.
+const testLinkURL = "http://localhost:8080/signin"
 
 func newHarness(t testing.TB, opts ...func(*passkey.Config)) *harness {
 	t.Helper()
@@ -64,7 +75,7 @@ func newHarness(t testing.TB, opts ...func(*passkey.Config)) *harness {
 	require.NoError(t, err)
 	triggers, err := challenge.New(challenge.Config{Verifier: proof})
 	require.NoError(t, err)
-	cog, err := cognitotest.NewServer(cognitotest.Config{Triggers: triggers, ClientSecret: true, SigningKey: signingKey()})
+	cog, err := cognitotest.NewServer(cognitotest.Config{Triggers: triggers, ClientSecret: true, SigningKey: signingKey(), CaseSensitive: aws.Bool(false)})
 	require.NoError(t, err)
 	t.Cleanup(cog.Close)
 
@@ -83,10 +94,21 @@ func newHarness(t testing.TB, opts ...func(*passkey.Config)) *harness {
 		Proof:        proof,
 		IDTokens:     idTokens,
 		Logger:       logger,
+
+		CaseInsensitiveUsernames: true,
 	})
 	require.NoError(t, err)
 
 	creds, err := passkey.OpenFileStore(filepath.Join(t.TempDir(), "passkeys.json"))
+	require.NoError(t, err)
+
+	smtpSrv, err := mailtest.Start()
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = smtpSrv.Close() })
+	mailer, err := mail.NewSMTP(mail.SMTPConfig{
+		Host: smtpSrv.Host(), Port: smtpSrv.Port(), From: "login@example.com",
+		InsecurePlaintext: true, // loopback only
+	})
 	require.NoError(t, err)
 
 	clock := testtools.NewClock(time.Now())
@@ -97,6 +119,8 @@ func newHarness(t testing.TB, opts ...func(*passkey.Config)) *harness {
 		Store:         store,
 		Credentials:   creds,
 		IDTokens:      idTokens,
+		Mailer:        mailer,
+		LinkURL:       testLinkURL,
 		Now:           clock.Now,
 		Logger:        logger,
 	}
@@ -111,7 +135,28 @@ func newHarness(t testing.TB, opts ...func(*passkey.Config)) *harness {
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 
-	return &harness{t: t, rp: rp, srv: srv, cognito: cog, store: store, creds: cfg.Credentials, idTokens: idTokens, clock: clock, logs: logs}
+	h := &harness{t: t, rp: rp, srv: srv, cognito: cog, store: store, creds: cfg.Credentials, idTokens: idTokens, clock: clock, logs: logs, smtp: smtpSrv}
+	h.browser = h.newBrowser()
+	return h
+}
+
+// rpMailer returns a Mailer to the harness's SMTP server.
+func (h *harness) rpMailer() mail.Mailer {
+	h.t.Helper()
+	m, err := mail.NewSMTP(mail.SMTPConfig{
+		Host: h.smtp.Host(), Port: h.smtp.Port(), From: "login@example.com",
+		InsecurePlaintext: true, // loopback only
+	})
+	require.NoError(h.t, err)
+	return m
+}
+
+// newBrowser returns an HTTP client with a cookie jar of its own: another
+// browser.
+func (h *harness) newBrowser() *http.Client {
+	jar, err := cookiejar.New(nil)
+	require.NoError(h.t, err)
+	return &http.Client{Jar: jar, Transport: h.srv.Client().Transport}
 }
 
 // authenticator returns a software authenticator for the harness's origin.
@@ -135,6 +180,12 @@ func (r reply) errorCode() string {
 // /passkey/, with headers given as name, value pairs.
 func (h *harness) post(route string, body any, headers ...string) reply {
 	h.t.Helper()
+	return h.postFrom(h.browser, route, body, headers...)
+}
+
+// postFrom is post from another browser.
+func (h *harness) postFrom(browser *http.Client, route string, body any, headers ...string) reply {
+	h.t.Helper()
 	var b []byte
 	switch v := body.(type) {
 	case string:
@@ -152,7 +203,7 @@ func (h *harness) post(route string, body any, headers ...string) reply {
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	resp, err := h.srv.Client().Do(req)
+	resp, err := browser.Do(req)
 	require.NoError(h.t, err)
 	defer resp.Body.Close()
 	out, err := io.ReadAll(resp.Body)
@@ -176,40 +227,127 @@ func (h *harness) begin(route string, body any, headers ...string) begun {
 	return b
 }
 
-func (h *harness) session(r reply) *cognitobridge.Session {
+// signedIn is the answer of a route that signs in.
+type signedIn struct {
+	Session      *cognitobridge.Session `json:"session"`
+	Grant        string                 `json:"grant"`
+	GrantExpires int64                  `json:"grantExpires"`
+	Recovery     bool                   `json:"recovery"`
+}
+
+// signedIn decodes a sign-in answer, which must be a success.
+func (h *harness) signedIn(r reply) signedIn {
 	h.t.Helper()
 	require.Equal(h.t, http.StatusOK, r.status, "%s", r.body)
-	var s cognitobridge.Session
+	var s signedIn
 	require.NoError(h.t, json.Unmarshal(r.body, &s))
-	require.NotEmpty(h.t, s.IDToken)
-	return &s
+	require.NotNil(h.t, s.Session)
+	require.NotEmpty(h.t, s.Session.IDToken)
+	return s
+}
+
+func (h *harness) session(r reply) *cognitobridge.Session {
+	h.t.Helper()
+	return h.signedIn(r).Session
 }
 
 func finishBody(ceremony string, cred json.RawMessage) map[string]any {
 	return map[string]any{"ceremony": ceremony, "credential": cred}
 }
 
-// register runs a whole registration for username with a, authorized by
-// the given headers and grant, and returns the session.
-func (h *harness) register(a *softAuthenticator, username, grant string, headers ...string) *cognitobridge.Session {
+// register runs a whole registration with a, authorized by grant, and
+// returns the session.
+func (h *harness) register(a *softAuthenticator, grant string) *cognitobridge.Session {
 	h.t.Helper()
-	b := h.begin("registration/begin", map[string]string{"username": username, "grant": grant}, headers...)
+	b := h.begin("registration/begin", map[string]string{"grant": grant})
 	cred, _ := a.create(h.t, b.PublicKey)
 	return h.session(h.post("registration/finish", finishBody(b.Ceremony, cred)))
 }
 
+// proofMail is a proof mail as it arrived.
+type proofMail struct {
+	code, link    string // link: the secret of the #link= fragment
+	url           string
+	subject, text string
+}
+
+var codePattern = regexp.MustCompile(`\b[0-9]{6,18}\b`)
+
+// startProof asks for a proof mail to email from browser and returns the
+// proof's ID and the mail as it arrived.
+func (h *harness) startProof(browser *http.Client, email string) (string, proofMail) {
+	h.t.Helper()
+	r := h.postFrom(browser, "email/start", map[string]string{"email": email})
+	require.Equal(h.t, http.StatusAccepted, r.status, "%s", r.body)
+	var out struct {
+		Proof   string `json:"proof"`
+		Expires int64  `json:"expires"`
+	}
+	require.NoError(h.t, json.Unmarshal(r.body, &out))
+	require.NotEmpty(h.t, out.Proof)
+	return out.Proof, h.proofMail(email)
+}
+
+// mail returns the next mail to addr, parsed into code and link.
+func (h *harness) mail(addr string) proofMail {
+	h.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	m, err := h.smtp.Wait(ctx, addr)
+	require.NoError(h.t, err)
+	var pm proofMail
+	pm.subject, pm.text = m.Subject, m.Text
+	pm.code = codePattern.FindString(m.Text)
+	for _, l := range m.Links() {
+		if _, secret, ok := strings.Cut(l, "#link="); ok {
+			pm.url, pm.link = l, secret
+		}
+	}
+	return pm
+}
+
+// proofMail returns the next mail to addr that holds a link, skipping
+// notices.
+func (h *harness) proofMail(addr string) proofMail {
+	h.t.Helper()
+	for {
+		if m := h.mail(addr); m.link != "" {
+			return m
+		}
+	}
+}
+
+// signUp proves email with a code from the default browser and returns
+// the sign-in (session and grant).
+func (h *harness) signUp(email string) signedIn {
+	h.t.Helper()
+	id, m := h.startProof(h.browser, email)
+	require.NotEmpty(h.t, m.code, "the mail holds a code")
+	return h.signedIn(h.post("email/verify", map[string]string{"proof": id, "code": m.code}))
+}
+
+// newUser signs email up by a code and registers a's first passkey.
+func (h *harness) newUser(a *softAuthenticator, email string) *cognitobridge.Session {
+	h.t.Helper()
+	s := h.signUp(email)
+	require.NotEmpty(h.t, s.Grant)
+	sess := h.register(a, s.Grant)
+	h.mail(email) // the notice of the passkey added
+	return sess
+}
+
 // loginWithName runs a username login with a.
-func (h *harness) loginWithName(a *softAuthenticator, username string) *cognitobridge.Session {
+func (h *harness) loginWithName(a *softAuthenticator, username string) signedIn {
 	h.t.Helper()
 	b := h.begin("login/begin", map[string]string{"username": username})
-	return h.session(h.post("login/finish", finishBody(b.Ceremony, a.get(h.t, b.PublicKey, nil))))
+	return h.signedIn(h.post("login/finish", finishBody(b.Ceremony, a.get(h.t, b.PublicKey, nil))))
 }
 
 // loginDiscoverable runs a discoverable login with cred of a.
-func (h *harness) loginDiscoverable(a *softAuthenticator, cred *softCred) *cognitobridge.Session {
+func (h *harness) loginDiscoverable(a *softAuthenticator, cred *softCred) signedIn {
 	h.t.Helper()
 	b := h.begin("discoverable/begin", map[string]any{})
-	return h.session(h.post("discoverable/finish", finishBody(b.Ceremony, a.get(h.t, b.PublicKey, cred))))
+	return h.signedIn(h.post("discoverable/finish", finishBody(b.Ceremony, a.get(h.t, b.PublicKey, cred))))
 }
 
 // passwordUser creates a confirmed Cognito user with a password, as the
@@ -220,20 +358,10 @@ func (h *harness) passwordUser(username, password string) {
 	require.NoError(h.t, err)
 }
 
-// passwordSignIn signs in with a password and returns the grant.
-func (h *harness) passwordSignIn(username, password string) (grant string, sess *cognitobridge.Session) {
+// passwordSignIn signs in with a password and returns the answer.
+func (h *harness) passwordSignIn(username, password string) signedIn {
 	h.t.Helper()
-	r := h.post("password", map[string]string{"username": username, "password": password})
-	require.Equal(h.t, http.StatusOK, r.status, "%s", r.body)
-	var out struct {
-		Grant        string                 `json:"grant"`
-		GrantExpires int64                  `json:"grantExpires"`
-		Session      *cognitobridge.Session `json:"session"`
-	}
-	require.NoError(h.t, json.Unmarshal(r.body, &out))
-	require.NotEmpty(h.t, out.Grant)
-	require.NotNil(h.t, out.Session)
-	return out.Grant, out.Session
+	return h.signedIn(h.post("password", map[string]string{"username": username, "password": password}))
 }
 
 // disable disables a Cognito user, as an administrator does.
@@ -256,14 +384,20 @@ func (h *harness) validClaims(s *cognitobridge.Session) *jwks.Claims {
 
 func bearer(token string) []string { return []string{"Authorization", "Bearer " + token} }
 
-// storedCredentials returns the credentials stored for username.
+// storedCredentials returns how many usable credentials username has.
 func (h *harness) storedCredentials(username string) int {
 	h.t.Helper()
 	u, err := h.creds.UserByName(context.Background(), username)
 	if err != nil {
 		return 0
 	}
-	return len(u.Credentials)
+	n := 0
+	for _, c := range u.Credentials {
+		if c.Revoked.IsZero() {
+			n++
+		}
+	}
+	return n
 }
 
 // noSecrets fails the test if the logs hold any of secrets.

@@ -1,10 +1,15 @@
 package passkey
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -14,26 +19,36 @@ import (
 
 	"github.com/passkeybridge/bridge/cognitobridge"
 	"github.com/passkeybridge/bridge/jwks"
+	"github.com/passkeybridge/bridge/passkey/mail"
 )
 
 // RelyingParty is a self-hosted WebAuthn relying party that signs users in
 // to Cognito. It is safe for concurrent use.
 //
-// Ceremonies and password grants live in this process's memory: behind a
-// load balancer, route a browser's begin and finish to the same instance
-// (sticky sessions), or run one instance. Credentials live in the
-// CredentialStore and are shared.
+// Its short-lived state (ceremonies, grants, email proofs, counters) lives
+// in Config.State, its passkeys in Config.Credentials: instances that
+// share both (and Config.ProofKey) serve any request of any browser.
 type RelyingParty struct {
-	wa         *webauthn.WebAuthn
-	origins    []string
-	store      *cognitobridge.Store
-	creds      CredentialStore
-	idTokens   *jwks.Validator
-	maxAuthAge time.Duration
-	now        func() time.Time
-	ceremonies *pending[ceremony]
-	grants     *pending[grant]
-	log        *slog.Logger
+	wa           *webauthn.WebAuthn
+	origins      []string
+	store        AccountStore
+	creds        CredentialStore
+	state        StateStore
+	mailer       mail.Mailer
+	templates    *mail.Templates
+	rpName       string
+	linkURL      string
+	proofKey     []byte
+	clientKey    func(*http.Request) string
+	anyBrowser   bool
+	idTokens     *jwks.Validator
+	maxAuthAge   time.Duration
+	now          func() time.Time
+	log          *slog.Logger
+	secureCookie bool
+
+	ceremonyTimeout, grantTimeout, proofTimeout, sendWindow time.Duration
+	maxCodeTries, codeDigits, maxSendsAddr, maxSendsClient  int
 }
 
 // New checks cfg and returns a RelyingParty built on a copy of it.
@@ -42,8 +57,6 @@ func New(cfg Config) (*RelyingParty, error) {
 		return nil, fmt.Errorf("passkey: invalid config: %w", err)
 	}
 	ceremonyTimeout := orDefault(cfg.CeremonyTimeout, DefaultCeremonyTimeout)
-	grantTimeout := orDefault(cfg.GrantTimeout, DefaultGrantTimeout)
-	maxPending := orDefault(cfg.MaxPending, DefaultMaxPending)
 	now := cfg.Now
 	if now == nil {
 		now = time.Now
@@ -51,6 +64,30 @@ func New(cfg Config) (*RelyingParty, error) {
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	state := cfg.State
+	if state == nil {
+		state = NewMemoryState(MemoryStateConfig{MaxPerClient: cfg.MaxPending, Now: now})
+	}
+	templates := cfg.Templates
+	if templates == nil {
+		templates = mail.DefaultTemplates()
+	}
+	proofKey := bytes.Clone(cfg.ProofKey)
+	if proofKey == nil {
+		// Per process: see Config.ProofKey for what that costs.
+		proofKey = make([]byte, minProofKeySize)
+		if _, err := rand.Read(proofKey); err != nil {
+			return nil, fmt.Errorf("passkey: proof key: %w", err)
+		}
+	}
+	clientKey := cfg.ClientKey
+	if clientKey == nil {
+		clientKey = remoteHost
+	}
+	secureCookie := true
+	if u, err := url.Parse(cfg.LinkURL); err == nil && cfg.LinkURL != "" && isLocalhost(u.Hostname()) {
+		secureCookie = false
 	}
 
 	origins := slices.Clone(cfg.RPOrigins)
@@ -79,17 +116,54 @@ func New(cfg Config) (*RelyingParty, error) {
 		return nil, fmt.Errorf("passkey: invalid config: %w", err)
 	}
 	return &RelyingParty{
-		wa:         wa,
-		origins:    origins,
-		store:      cfg.Store,
-		creds:      cfg.Credentials,
-		idTokens:   cfg.IDTokens,
-		maxAuthAge: orDefault(cfg.MaxAuthAge, DefaultMaxAuthAge),
-		now:        now,
-		ceremonies: newPending[ceremony](maxPending, ceremonyTimeout, now),
-		grants:     newPending[grant](maxPending, grantTimeout, now),
-		log:        log,
+		wa:              wa,
+		origins:         origins,
+		store:           cfg.Store,
+		creds:           cfg.Credentials,
+		state:           state,
+		mailer:          cfg.Mailer,
+		templates:       templates,
+		rpName:          cfg.RPDisplayName,
+		linkURL:         cfg.LinkURL,
+		proofKey:        proofKey,
+		clientKey:       clientKey,
+		anyBrowser:      cfg.SkipLinkBrowserCheck,
+		idTokens:        cfg.IDTokens,
+		maxAuthAge:      orDefault(cfg.MaxAuthAge, DefaultMaxAuthAge),
+		now:             now,
+		log:             log,
+		secureCookie:    secureCookie,
+		ceremonyTimeout: ceremonyTimeout,
+		grantTimeout:    orDefault(cfg.GrantTimeout, DefaultGrantTimeout),
+		proofTimeout:    orDefault(cfg.ProofTimeout, DefaultProofTimeout),
+		sendWindow:      orDefault(cfg.SendWindow, DefaultSendWindow),
+		maxCodeTries:    orDefault(cfg.MaxCodeTries, DefaultMaxCodeTries),
+		codeDigits:      orDefault(cfg.CodeDigits, DefaultCodeDigits),
+		maxSendsAddr:    orDefault(cfg.MaxSendsPerAddress, DefaultMaxSendsPerAddress),
+		maxSendsClient:  orDefault(cfg.MaxSendsPerClient, DefaultMaxSendsPerClient),
 	}, nil
+}
+
+// remoteHost is the default Config.ClientKey: the host of the peer's
+// address.
+func remoteHost(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// normalize returns the Store's form of username, or ErrInvalidRequest.
+func (rp *RelyingParty) normalize(username string) (string, error) {
+	if strings.TrimSpace(username) == "" {
+		return "", fmt.Errorf("%w: username missing", ErrInvalidRequest)
+	}
+	u, err := rp.store.Normalize(username)
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", ErrInvalidRequest, err)
+	}
+	return u, nil
 }
 
 // orDefault returns v, or def when v is the zero value.
@@ -118,22 +192,39 @@ type RequestOptions struct {
 	PublicKey protocol.PublicKeyCredentialRequestOptions `json:"publicKey"`
 }
 
-// cognitoError translates an error of the Cognito store into this
-// package's sentinels, keeping the cause.
+// cognitoError translates an error of the Cognito store into exactly one
+// of this package's sentinels, keeping the cause.
 func cognitoError(err error) error {
+	var sentinel error
 	switch {
+	case err == nil:
+		return nil
 	case errors.Is(err, cognitobridge.ErrUserDisabled):
-		return fmt.Errorf("%w: %w", ErrUserDisabled, err)
-	case errors.Is(err, cognitobridge.ErrUnavailable):
-		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+		sentinel = ErrUserDisabled
+	case errors.Is(err, cognitobridge.ErrUnavailable), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		sentinel = ErrUnavailable
+	case errors.Is(err, cognitobridge.ErrWrongPassword):
+		sentinel = ErrWrongPassword
+	case errors.Is(err, cognitobridge.ErrInvalidUsername):
+		sentinel = ErrInvalidRequest
+	case errors.Is(err, cognitobridge.ErrUserNotFound), errors.Is(err, cognitobridge.ErrNotAuthorized):
+		// A user gone between two calls, or a custom challenge Cognito
+		// refused (with PreventUserExistenceErrors, also a missing user).
+		sentinel = ErrNotAuthorized
+	default:
+		// ErrMisconfigured, and what cognitobridge has no name for.
+		sentinel = ErrInternal
 	}
-	return err
+	return fmt.Errorf("%w: %w", sentinel, err)
 }
 
 // credentialStoreError makes sure a store's error says "passkey: …"; the
 // store's own sentinels (and ErrUnavailable) stay in the chain.
 func credentialStoreError(op string, err error) error {
-	return fmt.Errorf("passkey: credential store: %s: %w", op, err)
+	if wrapsPublic(err) {
+		return fmt.Errorf("passkey: credential store: %s: %w", op, err)
+	}
+	return fmt.Errorf("%w: passkey: credential store: %s: %w", ErrUnavailable, op, err)
 }
 
 // verificationError translates what go-webauthn (and the lookups it calls
@@ -145,8 +236,10 @@ func verificationError(err error) error {
 		return err
 	case errors.As(err, &unknown), errors.Is(err, ErrNotFound):
 		return fmt.Errorf("%w: %w", ErrUnknownCredential, err)
-	case errors.Is(err, ErrUnavailable), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, ErrUnavailable):
 		return err
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	return fmt.Errorf("%w: %w", ErrVerification, err)
 }
@@ -170,6 +263,14 @@ func logAttrs(op, username string, err error) []any {
 		}
 	}
 	return attrs
+}
+
+// failed makes err wrap exactly one public sentinel, logs it, and returns
+// it: the last step of every RelyingParty method that fails.
+func (rp *RelyingParty) failed(ctx context.Context, op, username string, err error) error {
+	err = asPublic(err)
+	rp.logFailure(ctx, op, username, err)
+	return err
 }
 
 // logFailure logs a failed operation at a level that fits its cause:
