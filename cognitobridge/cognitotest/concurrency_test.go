@@ -34,6 +34,13 @@ func TestConcurrentUse(t *testing.T) {
 				UserPoolId: aws.String(s.UserPoolID()), Username: aws.String(username), MessageAction: types.MessageActionTypeSuppress,
 				UserAttributes: []types.AttributeType{attr("email", username)},
 			})
+			if err == nil {
+				// A user still in FORCE_CHANGE_PASSWORD would be asked
+				// for a new password after the custom challenge.
+				_, err = c.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{
+					UserPoolId: aws.String(s.UserPoolID()), Username: aws.String(username), Password: aws.String(goodPassword), Permanent: true,
+				})
+			}
 			if err != nil {
 				errs <- err
 				return

@@ -45,6 +45,17 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	// A user still in FORCE_CHANGE_PASSWORD would be asked for a new
+	// password after the custom challenge, as in Cognito.
+	_, err = client.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{
+		UserPoolId: aws.String(s.UserPoolID()),
+		Username:   aws.String("alice@example.com"),
+		Password:   aws.String("Corr3ct-Horse-Battery!"),
+		Permanent:  true,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
 
 	started, err := client.AdminInitiateAuth(ctx, &cip.AdminInitiateAuthInput{
 		UserPoolId:     aws.String(s.UserPoolID()),
@@ -76,7 +87,7 @@ func Example() {
 	// Output:
 	// challenge: CUSTOM_CHALLENGE
 	// token type: Bearer
-	// calls: 3
+	// calls: 4
 }
 
 // Injected throttling is retried by the SDK; every attempt is counted.

@@ -31,6 +31,11 @@ const (
 	alice        = "alice@example.com"
 )
 
+// readAll is a client's ReadAttributes listing the attributes the tests
+// put into ID tokens, the custom one included (Cognito's default reads
+// standard attributes only).
+var readAll = []string{"email", "email_verified", "name", "custom:createdByCorbado"}
+
 // newServer starts a server for cfg and closes it with the test.
 func newServer(t testing.TB, cfg cognitotest.Config) *cognitotest.Server {
 	t.Helper()

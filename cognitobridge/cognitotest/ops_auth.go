@@ -81,7 +81,11 @@ func (s *Server) startAuth(ctx context.Context, in *initiateAuthInput, admin boo
 	if adminOnly != admin && (adminOnly || flow == flowUserPassword) {
 		return nil, invalidParameter(msgInitiateNotSupported)
 	}
-	if !s.flows[flowPermission[flow]] {
+	st := s.current()
+	refresh := flow == flowRefreshTokenAuth || flow == flowRefreshToken
+	if !st.flows[flowPermission[flow]] || (refresh && st.rotation) {
+		// A client with refresh-token rotation takes refresh tokens only
+		// through GetTokensFromRefreshToken.
 		return nil, flowNotEnabled(flow)
 	}
 	params := in.AuthParameters
@@ -121,7 +125,7 @@ func (s *Server) checkSecretHash(params map[string]string, username string) *api
 // missingUser is the answer for an unknown username: UserNotFoundException,
 // or the wrong-password error when the client prevents existence errors.
 func (s *Server) missingUser() *apiError {
-	if s.preventExistenceErrors {
+	if s.current().preventExistenceErrors {
 		return notAuthorized(msgIncorrectCredentials)
 	}
 	return userNotFound()
@@ -139,28 +143,42 @@ func (s *Server) passwordAuth(params map[string]string) (any, *apiError) {
 	if err := s.checkSecretHash(params, username); err != nil {
 		return nil, err
 	}
+	out, c, err := s.checkPassword(username, pw)
+	if out != nil || err != nil {
+		return out, err
+	}
+	return s.result(*c), nil // signed outside the lock
+}
+
+// checkPassword decides a password sign-in: an error, another challenge,
+// or the claims of the tokens to issue.
+func (s *Server) checkPassword(username, pw string) (*authOutput, *tokenClaims, *apiError) {
+	now := s.now()
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	u := s.lookup(username)
 	switch {
 	case u == nil:
-		s.mu.Unlock()
-		return nil, s.missingUser()
+		return nil, nil, s.missingUser()
 	case !u.enabled:
-		s.mu.Unlock()
-		return nil, notAuthorized(msgUserDisabled)
-	case !u.passwordMatches(pw):
-		s.mu.Unlock()
-		return nil, notAuthorized(msgIncorrectCredentials)
+		return nil, nil, notAuthorized(msgUserDisabled)
+	case u.lockout.locked(now):
+		return nil, nil, notAuthorized(msgAttemptsExceeded)
+	}
+	ok := u.passwordMatches(pw)
+	u.lockout.record(now, ok)
+	switch {
+	case !ok:
+		return nil, nil, notAuthorized(msgIncorrectCredentials)
+	case statusError(u) != nil:
+		return nil, nil, statusError(u)
 	case u.status == types.UserStatusTypeForceChangePassword:
-		defer s.mu.Unlock()
-		return s.newPasswordChallenge(u), nil
+		return s.newPasswordChallenge(u), nil, nil
 	case u.mfa:
-		defer s.mu.Unlock()
-		return s.mfaChallenge(u), nil
+		return s.mfaChallenge(u), nil, nil
 	}
 	c := s.signIn(u)
-	s.mu.Unlock()
-	return s.result(c), nil
+	return nil, &c, nil
 }
 
 // newPasswordChallenge opens a NEW_PASSWORD_REQUIRED session for u, with
@@ -237,7 +255,7 @@ func (s *Server) refreshAuth(params map[string]string) (any, *apiError) {
 // customAuth starts CUSTOM_AUTH: Define with an empty session, then Create
 // if Define asks for a challenge.
 func (s *Server) customAuth(ctx context.Context, params map[string]string) (any, *apiError) {
-	if s.triggers == nil {
+	if s.triggers == nil || !s.current().customAuth {
 		return nil, invalidParameter(msgNoCustomAuthTrigger)
 	}
 	username := params["USERNAME"]
@@ -251,7 +269,7 @@ func (s *Server) customAuth(ctx context.Context, params map[string]string) (any,
 	u := s.lookup(username)
 	var subj subject
 	switch {
-	case u == nil && !s.preventExistenceErrors:
+	case u == nil && !s.current().preventExistenceErrors:
 		s.mu.Unlock()
 		return nil, userNotFound()
 	case u == nil:
@@ -259,6 +277,9 @@ func (s *Server) customAuth(ctx context.Context, params map[string]string) (any,
 	case !u.enabled:
 		s.mu.Unlock()
 		return nil, notAuthorized(msgUserDisabled)
+	case statusError(u) != nil:
+		s.mu.Unlock()
+		return nil, statusError(u)
 	default:
 		subj = subjectOf(u)
 	}
@@ -318,7 +339,8 @@ func (s *Server) nextStep(ctx context.Context, subj subject, h []events.CognitoE
 }
 
 // finishCustomAuth issues tokens to the user of a successful CUSTOM_AUTH,
-// if they still exist and are enabled.
+// if they still exist and are enabled. A user in FORCE_CHANGE_PASSWORD
+// gets NEW_PASSWORD_REQUIRED instead, as in Cognito (amplify-flutter#4890).
 func (s *Server) finishCustomAuth(subj subject) (*authOutput, *apiError) {
 	s.mu.Lock()
 	u := s.lookupSub(subj.username, subj.sub)
@@ -329,6 +351,12 @@ func (s *Server) finishCustomAuth(subj subject) (*authOutput, *apiError) {
 	case !u.enabled:
 		s.mu.Unlock()
 		return nil, notAuthorized(msgUserDisabled)
+	case statusError(u) != nil:
+		s.mu.Unlock()
+		return nil, statusError(u)
+	case u.status == types.UserStatusTypeForceChangePassword:
+		defer s.mu.Unlock()
+		return s.newPasswordChallenge(u), nil
 	}
 	c := s.signIn(u)
 	s.mu.Unlock()
@@ -377,7 +405,7 @@ func (s *Server) respond(ctx context.Context, in *respondInput) (any, *apiError)
 		if responses["NEW_PASSWORD"] == "" {
 			return nil, missingParameter("NEW_PASSWORD")
 		}
-		if err := s.policy.check(responses["NEW_PASSWORD"]); err != nil {
+		if err := s.checkNewPassword(username, responses["NEW_PASSWORD"]); err != nil {
 			return nil, err
 		}
 	}
@@ -439,11 +467,25 @@ func (s *Server) answerNewPassword(sess *authSession, newPassword string) (any, 
 	case !u.enabled:
 		return nil, notAuthorized(msgUserDisabled)
 	}
-	u.password = newPassword
+	if err := s.setPassword(u, newPassword, s.current()); err != nil {
+		return nil, err // only if the policy changed since respond checked it
+	}
 	u.status = types.UserStatusTypeConfirmed
 	u.modified = s.now()
 	if u.mfa {
 		return s.mfaChallenge(u), nil
 	}
 	return s.result(s.signIn(u)), nil
+}
+
+// checkNewPassword checks a NEW_PASSWORD answer before its session is
+// used up, so that a refused password leaves the session for another try.
+func (s *Server) checkNewPassword(username, pw string) *apiError {
+	st := s.current()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if u := s.lookup(username); u != nil {
+		return checkNewPassword(u, pw, st)
+	}
+	return st.policy.check(pw)
 }

@@ -3,6 +3,7 @@ package cognitotest
 import (
 	"context"
 	"maps"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
@@ -74,7 +75,8 @@ func userTypeOf(u *user) userTypeOut {
 // adminCreateUser creates a user in FORCE_CHANGE_PASSWORD with the given or
 // a generated temporary password. No message is ever sent, whatever
 // MessageAction says; RESEND only resets the temporary password of a user
-// still in FORCE_CHANGE_PASSWORD.
+// still in FORCE_CHANGE_PASSWORD. The pool type decides the username (see
+// newUsername) and which addresses must be unique (see claimAliases).
 func (s *Server) adminCreateUser(_ context.Context, in *adminCreateUserInput) (any, *apiError) {
 	if err := s.checkAdminUser(in.UserPoolID, in.Username); err != nil {
 		return nil, err
@@ -83,12 +85,13 @@ func (s *Server) adminCreateUser(_ context.Context, in *adminCreateUserInput) (a
 	if in.MessageAction != nil && action != "SUPPRESS" && action != "RESEND" {
 		return nil, validation(quoted(in.MessageAction), "messageAction", "Member must satisfy enum value set: [RESEND, SUPPRESS]")
 	}
+	st := s.current()
 	temporary := value(in.TemporaryPassword)
 	if in.TemporaryPassword != nil {
 		if err := checkPasswordMember(in.TemporaryPassword, "temporaryPassword"); err != nil {
 			return nil, err
 		}
-		if err := s.policy.check(temporary); err != nil {
+		if err := st.policy.check(temporary); err != nil {
 			return nil, err
 		}
 	} else {
@@ -122,21 +125,47 @@ func (s *Server) adminCreateUser(_ context.Context, in *adminCreateUserInput) (a
 		existing.modified = now
 		return &adminCreateUserOutput{User: userTypeOf(existing)}, nil
 	}
-	if existing != nil {
+	u, err := s.createUser(*in.Username, temporary, types.UserStatusTypeForceChangePassword, attrs, in.ForceAliasCreation, now)
+	if err != nil {
+		return nil, err
+	}
+	return &adminCreateUserOutput{User: userTypeOf(u)}, nil
+}
+
+// createUser adds a new user; s.mu must be held.
+func (s *Server) createUser(given, pass string, status types.UserStatusType, attrs map[string]string, forceAlias bool, now time.Time) (*user, *apiError) {
+	if s.lookup(given) != nil {
+		if len(s.current().usernameAttrs) > 0 {
+			return nil, clientError("UsernameExistsException", "An account with the given "+signInAttribute(given)+" already exists.")
+		}
 		return nil, usernameExists()
 	}
+	username, sub, err := s.newUsername(given, attrs)
+	if err != nil {
+		return nil, err
+	}
 	u := &user{
-		username: *in.Username,
-		sub:      newUUID(),
+		username: username,
+		sub:      sub,
 		attrs:    attrs,
-		password: temporary,
-		status:   types.UserStatusTypeForceChangePassword,
+		password: pass,
+		status:   status,
 		enabled:  true,
 		created:  now,
 		modified: now,
 	}
-	s.state.users[s.userKey(u.username)] = u
-	return &adminCreateUserOutput{User: userTypeOf(u)}, nil
+	if err := s.claimAliases(u, forceAlias); err != nil {
+		return nil, err
+	}
+	s.store(u, nil)
+	return u, nil
+}
+
+func signInAttribute(v string) string {
+	if phoneFormat.MatchString(v) {
+		return "phone_number"
+	}
+	return "email"
 }
 
 func (s *Server) adminSetUserPassword(_ context.Context, in *adminSetUserPasswordInput) (any, *apiError) {
@@ -146,16 +175,16 @@ func (s *Server) adminSetUserPassword(_ context.Context, in *adminSetUserPasswor
 	if err := checkPasswordMember(in.Password, "password"); err != nil {
 		return nil, err
 	}
+	st := s.current()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	u := s.lookup(*in.Username)
 	if u == nil {
 		return nil, userNotFound()
 	}
-	if err := s.policy.check(*in.Password); err != nil {
+	if err := s.setPassword(u, *in.Password, st); err != nil {
 		return nil, err
 	}
-	u.password = *in.Password
 	u.status = types.UserStatusTypeForceChangePassword
 	if in.Permanent {
 		u.status = types.UserStatusTypeConfirmed
@@ -209,13 +238,14 @@ func (s *Server) adminDeleteUser(_ context.Context, in *adminUserInput) (any, *a
 	if u == nil {
 		return nil, userNotFound()
 	}
-	delete(s.state.users, s.userKey(u.username))
+	s.remove(u)
 	return empty{}, nil
 }
 
 // adminUpdateUserAttributes sets attributes; an empty value removes one.
 // Changing email without setting email_verified in the same call marks the
-// new address unverified.
+// new address unverified. Admin calls are not bound by the client's
+// WriteAttributes.
 func (s *Server) adminUpdateUserAttributes(_ context.Context, in *adminUpdateUserAttributesInput) (any, *apiError) {
 	if err := s.checkAdminUser(in.UserPoolID, in.Username); err != nil {
 		return nil, err
@@ -233,6 +263,17 @@ func (s *Server) adminUpdateUserAttributes(_ context.Context, in *adminUpdateUse
 	if u == nil {
 		return nil, userNotFound()
 	}
+	return s.setAttributes(u, attrs)
+}
+
+// setAttributes applies attrs to u, keeping the alias index and the
+// uniqueness of sign-in addresses; s.mu must be held.
+func (s *Server) setAttributes(u *user, attrs map[string]string) (any, *apiError) {
+	for attr := range s.current().usernameAttrs {
+		if v, ok := attrs[attr]; ok && v == "" {
+			return nil, invalidParameter("user." + attr + ": the sign-in attribute cannot be removed")
+		}
+	}
 	if email, ok := attrs["email"]; ok && email != u.attrs["email"] {
 		if _, set := attrs["email_verified"]; !set && email != "" {
 			attrs["email_verified"] = "false"
@@ -246,7 +287,13 @@ func (s *Server) adminUpdateUserAttributes(_ context.Context, in *adminUpdateUse
 			next[name] = v
 		}
 	}
+	before := u.attrs
 	u.attrs = next
+	if err := s.claimAliases(u, true); err != nil {
+		u.attrs = before
+		return nil, err
+	}
+	s.store(u, before)
 	u.modified = s.now()
 	return empty{}, nil
 }

@@ -63,10 +63,25 @@ type Config struct {
 	// triggers with userNotFound set.
 	PreventUserExistenceErrors bool
 
-	// CaseInsensitiveUsernames makes usernames match regardless of case, as
-	// Cognito's UsernameConfiguration{CaseSensitive: false} does. The
-	// username keeps the case it was created with.
-	CaseInsensitiveUsernames bool
+	// CaseSensitive is the pool's UsernameConfiguration.CaseSensitive. Nil
+	// means true, the default of the API and CloudFormation (the console's
+	// is false). When false, usernames and aliases match whatever their
+	// case; a user keeps the case it was created with.
+	CaseSensitive *bool
+
+	// UsernameAttributes makes the pool sign users in with "email" and/or
+	// "phone_number" instead of a username: AdminCreateUser takes the
+	// address as Username, stores it as that attribute, and names the user
+	// with a UUID equal to its sub. Admin calls and sign-in accept the
+	// address or the UUID; trigger events and ChallengeParameters.USERNAME
+	// carry the UUID.
+	UsernameAttributes []string
+
+	// AliasAttributes lets users sign in with a verified "email" (or
+	// "phone_number", "preferred_username") besides their username.
+	// AdminCreateUser then refuses a username of email format. It cannot be
+	// combined with UsernameAttributes.
+	AliasAttributes []string
 
 	// Region is the pool's region; default "us-east-1".
 	Region string
@@ -97,6 +112,23 @@ type Config struct {
 	// symbol).
 	PasswordPolicy *PasswordPolicy
 
+	// ReadAttributes and WriteAttributes are the app client's attribute
+	// permissions. Empty means Cognito's default: read every standard
+	// attribute (email_verified and phone_number_verified included), write
+	// every standard attribute but those two; custom attributes only when
+	// listed. ID tokens carry readable attributes only; UpdateUserAttributes
+	// refuses writes outside the writable ones. Admin calls are not bound
+	// by either.
+	ReadAttributes  []string
+	WriteAttributes []string
+
+	// RefreshTokenRotation turns on the app client's refresh-token
+	// rotation: REFRESH_TOKEN_AUTH is refused, GetTokensFromRefreshToken
+	// returns a new refresh token and the old one stops working after
+	// RefreshTokenGracePeriod (whole seconds, 0 to 60 s).
+	RefreshTokenRotation    bool
+	RefreshTokenGracePeriod time.Duration
+
 	// SigningKey signs the tokens; nil makes a fresh RSA-2048 key. Sharing
 	// one key between servers saves the key generation in tests.
 	SigningKey *rsa.PrivateKey
@@ -117,6 +149,9 @@ type PasswordPolicy struct {
 	RequireLowercase bool
 	RequireNumbers   bool
 	RequireSymbols   bool
+	// HistorySize is how many earlier passwords of a user a new one must
+	// differ from (0 to 24; 0 means no history check).
+	HistorySize int
 }
 
 // DefaultPasswordPolicy returns the policy of a new Cognito user pool: 8
@@ -140,16 +175,11 @@ type Server struct {
 	poolID, clientID, clientSecret string
 	region, issuer                 string
 	triggers                       Lambda
-	preventExistenceErrors         bool
-	caseInsensitive                bool
-	flows                          map[string]bool
-	customAttributes               map[string]bool // with the "custom:" prefix
-	policy                         PasswordPolicy
-	sessionValidity                time.Duration
-	idValidity, accessValidity     time.Duration
-	refreshValidity                time.Duration
 	now                            func() time.Time
 	signer                         *signer
+
+	// settings holds the pool's and the client's settings; see settings.
+	settings atomic.Pointer[settings]
 
 	// observe, when set (by tests of this package), sees every trigger
 	// event as it goes to the handler.
@@ -181,13 +211,11 @@ func NewServer(cfg Config) (*Server, error) {
 		triggers = nil // a nil *challenge.Handler means no triggers, as it reads
 	}
 	s := &Server{
-		triggers:               triggers,
-		preventExistenceErrors: cfg.PreventUserExistenceErrors,
-		caseInsensitive:        cfg.CaseInsensitiveUsernames,
-		region:                 cfg.Region,
-		now:                    cfg.Now,
-		done:                   make(chan struct{}),
-		state:                  newState(),
+		triggers: triggers,
+		region:   cfg.Region,
+		now:      cfg.Now,
+		done:     make(chan struct{}),
+		state:    newState(),
 	}
 	if s.region == "" {
 		s.region = DefaultRegion
@@ -198,12 +226,6 @@ func NewServer(cfg Config) (*Server, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	if err := s.configureClient(cfg); err != nil {
-		return nil, err
-	}
-	if err := s.configurePool(cfg); err != nil {
-		return nil, err
-	}
 	s.faults.init(cfg.FaultSeed)
 
 	s.poolID = s.region + "_" + randomString(9, alnum)
@@ -211,6 +233,14 @@ func NewServer(cfg Config) (*Server, error) {
 	if cfg.ClientSecret {
 		s.clientSecret = randomString(51, lowerAlnum)
 	}
+	if triggers == nil {
+		cfg.Triggers = nil // the LambdaConfig names no function
+	}
+	st, err := s.initialSettings(cfg, s.now())
+	if err != nil {
+		return nil, err
+	}
+	s.settings.Store(st)
 	s.issuer = "https://cognito-idp." + s.region + ".amazonaws.com/" + s.poolID
 
 	key := cfg.SigningKey
@@ -232,67 +262,6 @@ func NewServer(cfg Config) (*Server, error) {
 
 var regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 
-func (s *Server) configureClient(cfg Config) error {
-	flows := cfg.ExplicitAuthFlows
-	if len(flows) == 0 {
-		flows = []string{AllowCustomAuth, AllowUserPasswordAuth, AllowAdminUserPasswordAuth, AllowRefreshTokenAuth}
-	}
-	s.flows = make(map[string]bool, len(flows))
-	for _, f := range flows {
-		switch f {
-		case AllowCustomAuth, AllowUserPasswordAuth, AllowAdminUserPasswordAuth, AllowRefreshTokenAuth, AllowUserSRPAuth, AllowUserAuth:
-			s.flows[f] = true
-		default:
-			return fmt.Errorf("cognitotest: unknown explicit auth flow %q (only the ALLOW_* names are supported)", f)
-		}
-	}
-
-	var err error
-	if s.sessionValidity, err = within("AuthSessionValidity", cfg.AuthSessionValidity, DefaultAuthSessionValidity, 3*time.Minute, 15*time.Minute); err != nil {
-		return err
-	}
-	if s.idValidity, err = within("IDTokenValidity", cfg.IDTokenValidity, DefaultIDTokenValidity, 5*time.Minute, 24*time.Hour); err != nil {
-		return err
-	}
-	if s.accessValidity, err = within("AccessTokenValidity", cfg.AccessTokenValidity, DefaultAccessTokenValidity, 5*time.Minute, 24*time.Hour); err != nil {
-		return err
-	}
-	if s.refreshValidity, err = within("RefreshTokenValidity", cfg.RefreshTokenValidity, DefaultRefreshTokenValidity, time.Hour, 10*365*24*time.Hour); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *Server) configurePool(cfg Config) error {
-	names := cfg.CustomAttributes
-	if names == nil {
-		names = []string{"createdByCorbado"}
-	}
-	if len(names) > 50 {
-		return errors.New("cognitotest: a user pool has at most 50 custom attributes")
-	}
-	s.customAttributes = make(map[string]bool, len(names))
-	for _, n := range names {
-		n = strings.TrimPrefix(n, "custom:")
-		if n == "" || len(n) > 20 || !attributeNamePattern.MatchString(n) {
-			return fmt.Errorf("cognitotest: invalid custom attribute name %q", n)
-		}
-		s.customAttributes["custom:"+n] = true
-	}
-
-	s.policy = DefaultPasswordPolicy()
-	if p := cfg.PasswordPolicy; p != nil {
-		s.policy = *p
-		if s.policy.MinimumLength == 0 {
-			s.policy.MinimumLength = DefaultPasswordPolicy().MinimumLength
-		}
-		if s.policy.MinimumLength < 6 || s.policy.MinimumLength > 99 {
-			return fmt.Errorf("cognitotest: password minimum length %d is outside 6..99", s.policy.MinimumLength)
-		}
-	}
-	return nil
-}
-
 var attributeNamePattern = regexp.MustCompile(`^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$`)
 
 func within(name string, d, def, lo, hi time.Duration) (time.Duration, error) {
@@ -304,6 +273,12 @@ func within(name string, d, def, lo, hi time.Duration) (time.Duration, error) {
 	}
 	return d, nil
 }
+
+func errorf(format string, args ...any) error {
+	return fmt.Errorf("cognitotest: "+format, args...)
+}
+
+func trimCustom(name string) string { return strings.TrimPrefix(name, "custom:") }
 
 // Close stops the server and waits for requests in flight; injected
 // latency ends early. Close may be called more than once.
@@ -409,6 +384,11 @@ var operations = map[string]operation{
 	"AdminInitiateAuth":           handle((*Server).adminInitiateAuth),
 	"RespondToAuthChallenge":      handle((*Server).respondToAuthChallenge),
 	"AdminRespondToAuthChallenge": handle((*Server).adminRespondToAuthChallenge),
+	"DescribeUserPool":            handle((*Server).describeUserPool),
+	"UpdateUserPool":              handle((*Server).updateUserPool),
+	"AddCustomAttributes":         handle((*Server).addCustomAttributes),
+	"DescribeUserPoolClient":      handle((*Server).describeUserPoolClient),
+	"UpdateUserPoolClient":        handle((*Server).updateUserPoolClient),
 }
 
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {

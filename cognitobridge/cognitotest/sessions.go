@@ -44,7 +44,7 @@ func (s *Server) openSession(sess *authSession) string {
 		st.nextSweep = now.Add(sweepEvery)
 		st.sweepMark = max(minSweepSize, len(st.sessions)+len(st.spent))
 	}
-	sess.expires = now.Add(s.sessionValidity)
+	sess.expires = now.Add(s.current().sessionValidity)
 	id := randomToken(sessionBytes)
 	s.state.sessions[id] = sess
 	return id

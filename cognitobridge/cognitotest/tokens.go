@@ -146,6 +146,7 @@ type tokenClaims struct {
 	id           map[string]any
 	access       accessClaims
 	refreshToken string
+	expiresIn    time.Duration // of the access token
 }
 
 // signIn records a new sign-in of u and returns its claims; s.mu must be held.
@@ -158,7 +159,7 @@ func (s *Server) signIn(u *user) tokenClaims {
 		authTime:       now,
 		eventID:        newUUID(),
 		refreshToken:   randomToken(96),
-		refreshExpires: now.Add(s.refreshValidity),
+		refreshExpires: now.Add(s.current().refreshValidity),
 	}
 	s.state.grants[g.id] = g
 	s.state.refreshTokens[g.refreshToken] = g
@@ -169,8 +170,10 @@ func (s *Server) signIn(u *user) tokenClaims {
 }
 
 // claims builds the ID and access token claims of u for g, as Cognito sets
-// them; s.mu must be held.
+// them: the ID token carries the attributes the app client may read; s.mu
+// must be held.
 func (s *Server) claims(u *user, g *grant, now time.Time) tokenClaims {
+	st := s.current()
 	id := map[string]any{
 		"sub":              u.sub,
 		"iss":              s.issuer,
@@ -180,11 +183,14 @@ func (s *Server) claims(u *user, g *grant, now time.Time) tokenClaims {
 		"event_id":         g.eventID,
 		"token_use":        "id",
 		"auth_time":        g.authTime.Unix(),
-		"exp":              now.Add(s.idValidity).Unix(),
+		"exp":              now.Add(st.idValidity).Unix(),
 		"iat":              now.Unix(),
 		"jti":              newUUID(),
 	}
 	for name, v := range u.attrs {
+		if !st.readable[name] {
+			continue
+		}
 		switch name {
 		case "email_verified", "phone_number_verified":
 			id[name] = v == "true"
@@ -209,11 +215,12 @@ func (s *Server) claims(u *user, g *grant, now time.Time) tokenClaims {
 			TokenUse:  "access",
 			Scope:     "aws.cognito.signin.user.admin",
 			AuthTime:  g.authTime.Unix(),
-			Exp:       now.Add(s.accessValidity).Unix(),
+			Exp:       now.Add(st.accessValidity).Unix(),
 			Iat:       now.Unix(),
 			JTI:       newUUID(),
 			Username:  u.username,
 		},
+		expiresIn: st.accessValidity,
 	}
 }
 
@@ -222,7 +229,7 @@ func (s *Server) result(c tokenClaims) *authOutput {
 	return &authOutput{
 		AuthenticationResult: &authenticationResult{
 			AccessToken:  s.signer.sign(c.access),
-			ExpiresIn:    int32(s.accessValidity / time.Second),
+			ExpiresIn:    int32(c.expiresIn / time.Second),
 			IDToken:      s.signer.sign(c.id),
 			RefreshToken: c.refreshToken,
 			TokenType:    "Bearer",

@@ -82,7 +82,7 @@ func verifySignature(t testing.TB, token string, keys map[string]*rsa.PublicKey)
 
 func TestTokenClaims(t *testing.T) {
 	clk := newClock()
-	s := newServer(t, cognitotest.Config{Now: clk.Now, Region: "eu-central-1"})
+	s := newServer(t, cognitotest.Config{Now: clk.Now, Region: "eu-central-1", ReadAttributes: readAll})
 	createUser(t, s, alice, map[string]string{
 		"email":                   alice,
 		"email_verified":          "true",
@@ -171,7 +171,7 @@ func TestJWKSEndpoint(t *testing.T) {
 // emulator.
 func TestTokensValidateWithJWKS(t *testing.T) {
 	clk := newClock()
-	s := newServer(t, cognitotest.Config{Now: clk.Now})
+	s := newServer(t, cognitotest.Config{Now: clk.Now, ReadAttributes: readAll})
 	createUser(t, s, alice, map[string]string{"email": alice, "email_verified": "true", "custom:createdByCorbado": "true"})
 	res := tokensFor(t, s, alice)
 	ctx := context.Background()

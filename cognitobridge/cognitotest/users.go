@@ -17,6 +17,7 @@ import (
 // state is everything the pool holds; Server.mu guards it.
 type state struct {
 	users         map[string]*user        // by userKey
+	aliases       map[string]*user        // by aliasKey: sign-in attributes and verified aliases
 	grants        map[string]*grant       // by origin_jti
 	refreshTokens map[string]*grant       // by refresh token
 	sessions      map[string]*authSession // by session string
@@ -28,6 +29,7 @@ type state struct {
 func newState() state {
 	return state{
 		users:         map[string]*user{},
+		aliases:       map[string]*user{},
 		grants:        map[string]*grant{},
 		refreshTokens: map[string]*grant{},
 		sessions:      map[string]*authSession{},
@@ -48,6 +50,8 @@ type user struct {
 	modified time.Time
 	mfa      bool     // RequireMFA: password sign-in answers SMS_MFA
 	grants   []*grant // sign-ins, for global sign-out
+	history  []string // earlier passwords, newest last, for the policy's history
+	lockout  lockout
 }
 
 // User is a copy of a user's state, for tests to inspect.
@@ -122,21 +126,91 @@ func (s *Server) RequireMFA(username string) bool {
 // userKey is the map key of a username: the name itself, or its lower-case
 // form when usernames are case-insensitive.
 func (s *Server) userKey(username string) string {
-	if s.caseInsensitive {
+	if !s.current().caseSensitive {
 		return strings.ToLower(username)
 	}
 	return username
 }
 
-// lookup finds a user by username; s.mu must be held.
+// lookup finds a user by username or, on pools with UsernameAttributes or
+// AliasAttributes, by sign-in address or verified alias; s.mu must be held.
 func (s *Server) lookup(username string) *user {
-	return s.state.users[s.userKey(username)]
+	if u := s.state.users[s.userKey(username)]; u != nil {
+		return u
+	}
+	for attr := range s.aliasAttributes() {
+		if u := s.state.aliases[s.aliasKey(attr, username)]; u != nil {
+			return u
+		}
+	}
+	return nil
+}
+
+// aliasAttributes are the attributes users may sign in with besides
+// their username.
+func (s *Server) aliasAttributes() map[string]bool {
+	st := s.current()
+	if len(st.usernameAttrs) > 0 {
+		return st.usernameAttrs
+	}
+	return st.aliasAttrs
+}
+
+func (s *Server) aliasKey(attr, v string) string { return attr + "\x00" + s.userKey(v) }
+
+// aliasesOf lists the alias keys u answers to: every sign-in attribute of
+// a UsernameAttributes pool; on an AliasAttributes pool an email or phone
+// number only once verified.
+func (s *Server) aliasesOf(u *user) []string {
+	st := s.current()
+	var out []string
+	for attr := range s.aliasAttributes() {
+		v := u.attrs[attr]
+		if v == "" {
+			continue
+		}
+		if len(st.aliasAttrs) > 0 && attr != "preferred_username" && u.attrs[attr+"_verified"] != "true" {
+			continue
+		}
+		out = append(out, s.aliasKey(attr, v))
+	}
+	return out
+}
+
+// store puts u into the pool under its username and aliases, replacing
+// the index entries of its attributes before a change (old, nil for a new
+// user); s.mu must be held.
+func (s *Server) store(u *user, old map[string]string) {
+	if old != nil {
+		current := u.attrs
+		u.attrs = old
+		for _, k := range s.aliasesOf(u) {
+			if s.state.aliases[k] == u {
+				delete(s.state.aliases, k)
+			}
+		}
+		u.attrs = current
+	}
+	s.state.users[s.userKey(u.username)] = u
+	for _, k := range s.aliasesOf(u) {
+		s.state.aliases[k] = u
+	}
+}
+
+// remove takes u out of the pool; s.mu must be held.
+func (s *Server) remove(u *user) {
+	for _, k := range s.aliasesOf(u) {
+		if s.state.aliases[k] == u {
+			delete(s.state.aliases, k)
+		}
+	}
+	delete(s.state.users, s.userKey(u.username))
 }
 
 // lookupSub finds a user by username and sub, so that a user deleted and
 // created again under the same name is not mistaken for the old one.
 func (s *Server) lookupSub(username, sub string) *user {
-	u := s.lookup(username)
+	u := s.state.users[s.userKey(username)]
 	if u == nil || u.sub != sub {
 		return nil
 	}
@@ -192,7 +266,7 @@ func (s *Server) checkAttributes(attrs []attributeType) (map[string]string, *api
 		switch {
 		case name == "sub":
 			return nil, invalidParameter("user.sub: Attribute cannot be updated.")
-		case !standardAttributes[name] && !s.customAttributes[name]:
+		case !standardAttributes[name] && !s.current().customAttributes[name]:
 			return nil, invalidParameter("user." + name + ": Attribute does not exist in the schema.\n")
 		case utf8.RuneCountInString(v) > maxAttributeLength:
 			return nil, invalidParameter("user." + name + ": String attributes cannot have a length of more than 2048")
@@ -277,7 +351,9 @@ func (p PasswordPolicy) check(pw string) *apiError {
 // or, with pass "", FORCE_CHANGE_PASSWORD like an invited user. It is
 // not an API call: Calls does not count it and no fault applies, so tests
 // can arrange state before measuring. The username must be new, the
-// password fit the pool's policy and the attributes its schema.
+// password fit the pool's policy and the attributes its schema. The pool
+// type applies as in AdminCreateUser: on a UsernameAttributes pool pass the
+// address, and the returned User's Username is the generated UUID.
 func (s *Server) AddUser(username, pass string, attributes map[string]string) (User, error) {
 	if username == "" {
 		return User{}, required("username")
@@ -292,7 +368,7 @@ func (s *Server) AddUser(username, pass string, attributes map[string]string) (U
 	}
 	status := types.UserStatusTypeConfirmed
 	if pass != "" {
-		if apiErr := s.policy.check(pass); apiErr != nil {
+		if apiErr := s.current().policy.check(pass); apiErr != nil {
 			return User{}, apiErr
 		}
 	} else {
@@ -306,19 +382,9 @@ func (s *Server) AddUser(username, pass string, attributes map[string]string) (U
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.lookup(username) != nil {
-		return User{}, usernameExists()
+	u, apiErr := s.createUser(username, pass, status, attrs, false, now)
+	if apiErr != nil {
+		return User{}, apiErr
 	}
-	u := &user{
-		username: username,
-		sub:      newUUID(),
-		attrs:    attrs,
-		password: pass,
-		status:   status,
-		enabled:  true,
-		created:  now,
-		modified: now,
-	}
-	s.state.users[s.userKey(username)] = u
 	return u.export(), nil
 }

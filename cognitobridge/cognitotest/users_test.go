@@ -387,7 +387,7 @@ func TestAdminUpdateUserAttributes(t *testing.T) {
 }
 
 func TestCaseInsensitiveUsernames(t *testing.T) {
-	s := newServer(t, cognitotest.Config{CaseInsensitiveUsernames: true})
+	s := newServer(t, cognitotest.Config{CaseSensitive: aws.Bool(false)})
 	createUser(t, s, "Alice@Example.com", nil)
 	u, ok := s.User("alice@example.COM")
 	require.True(t, ok)

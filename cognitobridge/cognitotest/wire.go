@@ -94,12 +94,13 @@ type adminUserInput struct {
 }
 
 type adminCreateUserInput struct {
-	UserPoolID        *string           `json:"UserPoolId"`
-	Username          *string           `json:"Username"`
-	UserAttributes    []attributeType   `json:"UserAttributes"`
-	TemporaryPassword *string           `json:"TemporaryPassword"`
-	MessageAction     *string           `json:"MessageAction"`
-	ClientMetadata    map[string]string `json:"ClientMetadata"`
+	UserPoolID         *string           `json:"UserPoolId"`
+	Username           *string           `json:"Username"`
+	UserAttributes     []attributeType   `json:"UserAttributes"`
+	TemporaryPassword  *string           `json:"TemporaryPassword"`
+	MessageAction      *string           `json:"MessageAction"`
+	ForceAliasCreation bool              `json:"ForceAliasCreation"`
+	ClientMetadata     map[string]string `json:"ClientMetadata"`
 }
 
 type adminSetUserPasswordInput struct {
