@@ -12,22 +12,22 @@ import (
 )
 
 // providerVerifier stands in for a provider-token verifier in the Lambda:
-// it accepts the token the "provider" issued for exactly that user.
+// it accepts the token the "provider" issued for exactly that user's
+// address (the email attribute: userName is a UUID on some pool types).
 type providerVerifier struct{}
 
 func (providerVerifier) VerifyAnswer(_ context.Context, in challenge.VerifyInput) (bool, error) {
-	return in.Answer == "provider-token-for:"+in.Username, nil
+	email := in.UserAttributes["email"]
+	return email != "" && in.Answer == "provider-token-for:"+email, nil
 }
 
-func withProviderTriggers(t testing.TB) envOption {
-	h, err := challenge.New(challenge.Config{Verifier: providerVerifier{}})
-	require.NoError(t, err)
-	return func(c *envConfig) { c.server.Triggers = h }
+func withProviderTriggers(testing.TB) envOption {
+	return func(c *envConfig) { c.pool.Verifier = providerVerifier{} }
 }
 
 // withAnswerVerifier makes the store check answers itself before it
 // creates a user, with the same verifier as the triggers.
-func withAnswerVerifier(c *envConfig) { c.store.AnswerVerifier = providerVerifier{} }
+func withAnswerVerifier(c *envConfig) { c.pool.Store.AnswerVerifier = providerVerifier{} }
 
 func TestLoginWithAnswer(t *testing.T) {
 	e := newEnv(t, withSecret, withProviderTriggers(t), withAnswerVerifier, withNoRetries)

@@ -174,27 +174,34 @@ func TestCreateUserInterrupted(t *testing.T) {
 	require.Equal(t, "true", got.Attributes[cognitobridge.DefaultProviderAttribute])
 	e.srv.ClearFaults()
 
-	// CUSTOM_AUTH does not mind FORCE_CHANGE_PASSWORD: Login works at the
-	// returning-user price and leaves the repair to CreateUser.
+	// Cognito follows a successful custom challenge of a user in
+	// FORCE_CHANGE_PASSWORD with NEW_PASSWORD_REQUIRED instead of tokens;
+	// Login repairs the user (a permanent random password) and signs in:
+	// AdminInitiateAuth, AdminRespondToAuthChallenge (NEW_PASSWORD_REQUIRED),
+	// AdminCreateUser (exists), AdminGetUser, AdminSetUserPassword, then the
+	// session's two calls.
 	e.srv.ResetCalls()
 	sess, err := e.store.Login(ctx, alice, cognitobridge.CreateOptions{})
 	require.NoError(t, err)
 	e.session(sess)
 	assert.Equal(t, got.Sub, sess.Sub)
-	assert.Equal(t, 2, e.srv.Calls(""))
-
-	u, err := e.store.CreateUser(ctx, alice, cognitobridge.CreateOptions{})
-	require.NoError(t, err)
-	assert.Equal(t, "CONFIRMED", u.CognitoStatus)
+	assert.Equal(t, 7, e.srv.Calls(""))
+	assert.Equal(t, 1, e.srv.Calls("AdminSetUserPassword"))
 	got, _ = e.srv.User(alice)
 	assert.Equal(t, types.UserStatusTypeConfirmed, got.Status)
 	assert.Contains(t, e.logs.String(), `"msg":"cognitobridge: repaired half-created user"`)
+
+	e.srv.ResetCalls()
+	u, err := e.store.CreateUser(ctx, alice, cognitobridge.CreateOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, "CONFIRMED", u.CognitoStatus)
+	assert.Equal(t, 0, e.srv.Calls("AdminSetUserPassword"), "repaired once")
 }
 
 func TestCreateUserMisconfigured(t *testing.T) {
 	ctx := context.Background()
 	t.Run("attribute missing from the schema", func(t *testing.T) {
-		e := newEnv(t, func(c *envConfig) { c.server.CustomAttributes = []string{} })
+		e := newEnv(t, func(c *envConfig) { c.pool.Server.CustomAttributes = []string{} })
 		u, err := e.store.CreateUser(ctx, alice, cognitobridge.CreateOptions{})
 		require.ErrorIs(t, err, cognitobridge.ErrMisconfigured)
 		assert.Nil(t, u)

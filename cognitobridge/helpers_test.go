@@ -3,7 +3,6 @@ package cognitobridge_test
 import (
 	"context"
 	"crypto/rand"
-	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -22,8 +21,9 @@ import (
 // signingKey is shared by every emulator of the test binary.
 var signingKey = testtools.RSAKey
 
-// env is one emulated pool with a Store in front of it.
+// env is one emulated pool (testtools.NewPool) with a Store in front of it.
 type env struct {
+	pool  *testtools.Pool
 	srv   *cognitotest.Server
 	store *cognitobridge.Store
 	proof *challenge.HMACProof
@@ -36,13 +36,7 @@ type env struct {
 }
 
 type envConfig struct {
-	server     cognitotest.Config
-	store      cognitobridge.Config
-	clientOpts []func(*cip.Options)
-	// triggerProof is the key the Lambda side holds; nil means the store's.
-	triggerProof *challenge.HMACProof
-	// noTriggers leaves the pool without CUSTOM_AUTH triggers.
-	noTriggers bool
+	pool testtools.PoolConfig
 	// afterStore edits the store's Config once it holds the emulator's
 	// pool, client and secret.
 	afterStore []func(*cognitobridge.Config)
@@ -50,15 +44,20 @@ type envConfig struct {
 
 type envOption func(*envConfig)
 
-func withSecret(c *envConfig)     { c.server.ClientSecret = true }
-func withPrevention(c *envConfig) { c.server.PreventUserExistenceErrors = true }
+func withSecret(c *envConfig)     { c.pool.Type.ClientSecret = true }
+func withPrevention(c *envConfig) { c.pool.Server.PreventUserExistenceErrors = true }
 func withClientSecret(secret string) envOption {
 	return func(c *envConfig) {
 		c.afterStore = append(c.afterStore, func(cfg *cognitobridge.Config) { cfg.ClientSecret = secret })
 	}
 }
 func withNoRetries(c *envConfig) {
-	c.clientOpts = append(c.clientOpts, func(o *cip.Options) { o.RetryMaxAttempts = 1 })
+	c.pool.ClientOptions = append(c.pool.ClientOptions, func(o *cip.Options) { o.RetryMaxAttempts = 1 })
+}
+
+// withPoolType runs the env on one of the table's pool types.
+func withPoolType(pt testtools.PoolType) envOption {
+	return func(c *envConfig) { c.pool.Type = pt }
 }
 
 func newProof(t testing.TB) *challenge.HMACProof {
@@ -70,42 +69,26 @@ func newProof(t testing.TB) *challenge.HMACProof {
 	return p
 }
 
+// newEnv builds a plain, case-sensitive pool (the API's default) whose
+// store reads ID tokens unverified, unless opts say otherwise.
 func newEnv(t testing.TB, opts ...envOption) *env {
 	t.Helper()
-	proof := newProof(t)
-	c := envConfig{store: cognitobridge.Config{Proof: proof}}
-	c.server.SigningKey = signingKey()
+	c := envConfig{pool: testtools.PoolConfig{
+		Type:             testtools.PoolType{Name: "plain", CaseSensitive: true},
+		SkipIDTokenCheck: true,
+	}}
 	for _, o := range opts {
 		o(&c)
 	}
-	triggerProof := proof
-	if c.triggerProof != nil {
-		triggerProof = c.triggerProof
+	p := testtools.NewPool(t, c.pool)
+	e := &env{pool: p, srv: p.Server, store: p.Store, proof: p.Proof, admin: p.Admin, logs: p.Logs}
+	if len(c.afterStore) > 0 {
+		for _, edit := range c.afterStore {
+			edit(&p.StoreConfig)
+		}
+		e.store = p.NewStore(t)
 	}
-	if c.server.Triggers == nil && !c.noTriggers {
-		h, err := challenge.New(challenge.Config{Verifier: triggerProof})
-		require.NoError(t, err)
-		c.server.Triggers = h
-	}
-	srv, err := cognitotest.NewServer(c.server)
-	require.NoError(t, err)
-	t.Cleanup(srv.Close)
-
-	e := &env{srv: srv, proof: proof, admin: srv.Client(), logs: &syncBuffer{}}
-	cfg := c.store
-	cfg.Client = srv.Client(append([]func(*cip.Options){cognitotest.NoRetryDelay}, c.clientOpts...)...)
-	cfg.UserPoolID = srv.UserPoolID()
-	cfg.ClientID = srv.ClientID()
-	cfg.ClientSecret = srv.ClientSecret()
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
-	for _, edit := range c.afterStore {
-		edit(&cfg)
-	}
-	e.store, err = cognitobridge.New(cfg)
-	require.NoError(t, err)
-	if s := srv.ClientSecret(); s != "" {
+	if s := p.Server.ClientSecret(); s != "" {
 		e.secret(s)
 	}
 	t.Cleanup(func() { e.assertNoSecretsLogged(t) })

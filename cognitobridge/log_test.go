@@ -101,7 +101,7 @@ func TestNothingSecretLogged(t *testing.T) {
 		t.Run(string(flow), func(t *testing.T) {
 			sp := &spy{}
 			e := newEnv(t, withSecret, withNoRetries, func(c *envConfig) {
-				c.store.PasswordAuthFlow = flow
+				c.pool.Store.PasswordAuthFlow = flow
 				c.afterStore = append(c.afterStore, func(cfg *cognitobridge.Config) {
 					sp.CognitoAPI = cfg.Client
 					cfg.Client = sp
@@ -176,7 +176,7 @@ func TestNothingSecretLogged(t *testing.T) {
 func TestLogLevels(t *testing.T) {
 	var buf syncBuffer
 	e := newEnv(t, func(c *envConfig) {
-		c.store.Logger = slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo}))
+		c.pool.Store.Logger = slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	})
 	ctx := context.Background()
 	_, err := e.store.Login(ctx, alice, cognitobridge.CreateOptions{}) // creates: one Info line
@@ -193,7 +193,7 @@ func TestLogLevels(t *testing.T) {
 	// A misconfiguration is worth a warning.
 	var warnings syncBuffer
 	misconfigured := newEnv(t, withSecret, withClientSecret("wrong"), func(c *envConfig) {
-		c.store.Logger = slog.New(slog.NewJSONHandler(&warnings, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		c.pool.Store.Logger = slog.New(slog.NewJSONHandler(&warnings, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	})
 	_, err = misconfigured.store.Login(ctx, alice, cognitobridge.CreateOptions{})
 	require.ErrorIs(t, err, cognitobridge.ErrMisconfigured)

@@ -126,13 +126,13 @@ func TestLoginErrors(t *testing.T) {
 		},
 		{
 			name:     "attribute missing from the schema",
-			opts:     []envOption{func(c *envConfig) { c.server.CustomAttributes = []string{} }},
+			opts:     []envOption{func(c *envConfig) { c.pool.Server.CustomAttributes = []string{} }},
 			wantErr:  cognitobridge.ErrMisconfigured,
 			maxCalls: 2,
 		},
 		{
 			name:     "custom auth not enabled",
-			opts:     []envOption{func(c *envConfig) { c.server.ExplicitAuthFlows = []string{cognitotest.AllowUserPasswordAuth} }},
+			opts:     []envOption{func(c *envConfig) { c.pool.Server.ExplicitAuthFlows = []string{cognitotest.AllowUserPasswordAuth} }},
 			wantErr:  cognitobridge.ErrMisconfigured,
 			maxCalls: 1,
 		},
@@ -144,7 +144,7 @@ func TestLoginErrors(t *testing.T) {
 		},
 		{
 			name:        "Lambda holds another key, existing user",
-			opts:        []envOption{withPrevention, func(c *envConfig) { c.triggerProof = newProof(t) }},
+			opts:        []envOption{withPrevention, func(c *envConfig) { c.pool.Verifier = newProof(t) }},
 			arrange:     func(t *testing.T, e *env) { e.passwordUser(t, alice, alicePW) },
 			wantErr:     cognitobridge.ErrNotAuthorized,
 			wantCreated: true,

@@ -23,8 +23,8 @@ func TestVerifyPassword(t *testing.T) {
 			}
 			t.Run(name, func(t *testing.T) {
 				e := newEnv(t, withSecret, func(c *envConfig) {
-					c.store.PasswordAuthFlow = flow
-					c.server.PreventUserExistenceErrors = prevent
+					c.pool.Store.PasswordAuthFlow = flow
+					c.pool.Server.PreventUserExistenceErrors = prevent
 				})
 				testVerifyPassword(t, e)
 			})
@@ -116,7 +116,7 @@ func TestVerifyPasswordErrors(t *testing.T) {
 		{
 			name: "flow not enabled",
 			opts: []envOption{func(c *envConfig) {
-				c.server.ExplicitAuthFlows = []string{cognitotest.AllowCustomAuth, cognitotest.AllowRefreshTokenAuth}
+				c.pool.Server.ExplicitAuthFlows = []string{cognitotest.AllowCustomAuth, cognitotest.AllowRefreshTokenAuth}
 			}},
 			wantErr:  cognitobridge.ErrMisconfigured,
 			wantCode: "InvalidParameterException",
@@ -124,8 +124,8 @@ func TestVerifyPasswordErrors(t *testing.T) {
 		{
 			name: "admin flow not enabled",
 			opts: []envOption{func(c *envConfig) {
-				c.server.ExplicitAuthFlows = []string{cognitotest.AllowCustomAuth, cognitotest.AllowUserPasswordAuth}
-				c.store.PasswordAuthFlow = types.AuthFlowTypeAdminUserPasswordAuth
+				c.pool.Server.ExplicitAuthFlows = []string{cognitotest.AllowCustomAuth, cognitotest.AllowUserPasswordAuth}
+				c.pool.Store.PasswordAuthFlow = types.AuthFlowTypeAdminUserPasswordAuth
 			}},
 			wantErr:  cognitobridge.ErrMisconfigured,
 			wantCode: "InvalidParameterException",

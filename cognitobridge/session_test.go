@@ -132,13 +132,13 @@ func TestStartSessionErrors(t *testing.T) {
 		},
 		{
 			name:     "Lambda holds another key",
-			opts:     []envOption{func(c *envConfig) { c.triggerProof = newProof(t) }},
+			opts:     []envOption{func(c *envConfig) { c.pool.Verifier = newProof(t) }},
 			arrange:  func(t *testing.T, e *env) { e.passwordUser(t, alice, alicePW) },
 			username: alice, wantErr: cognitobridge.ErrNotAuthorized,
 		},
 		{
 			name:     "custom auth not enabled",
-			opts:     []envOption{func(c *envConfig) { c.server.ExplicitAuthFlows = []string{cognitotest.AllowUserPasswordAuth} }},
+			opts:     []envOption{func(c *envConfig) { c.pool.Server.ExplicitAuthFlows = []string{cognitotest.AllowUserPasswordAuth} }},
 			arrange:  func(t *testing.T, e *env) { e.passwordUser(t, alice, alicePW) },
 			username: alice, wantErr: cognitobridge.ErrMisconfigured, wantCode: "InvalidParameterException",
 		},
@@ -203,7 +203,7 @@ func TestStartSessionRejectedIDTokenIsMisconfigured(t *testing.T) {
 }
 
 func TestStartSessionNoTriggers(t *testing.T) {
-	e := newEnv(t, func(c *envConfig) { c.noTriggers = true })
+	e := newEnv(t, func(c *envConfig) { c.pool.NoTriggers = true })
 	e.passwordUser(t, alice, alicePW)
 	_, err := e.store.StartSession(context.Background(), alice)
 	require.ErrorIs(t, err, cognitobridge.ErrMisconfigured)

@@ -21,8 +21,8 @@ func TestSignInWithPassword(t *testing.T) {
 			}
 			t.Run(name, func(t *testing.T) {
 				e := newEnv(t, withSecret, func(c *envConfig) {
-					c.store.PasswordAuthFlow = flow
-					c.server.PreventUserExistenceErrors = prevent
+					c.pool.Store.PasswordAuthFlow = flow
+					c.pool.Server.PreventUserExistenceErrors = prevent
 				})
 				testSignInWithPassword(t, e)
 			})
@@ -113,7 +113,7 @@ func TestSignInWithPasswordErrors(t *testing.T) {
 		{name: "server gone", arrange: func(e *env) { e.srv.Close() }, wantErr: cognitobridge.ErrUnavailable},
 		{name: "wrong client secret", opts: []envOption{withSecret, withClientSecret("not-the-secret-of-this-client-at-all")}, wantErr: cognitobridge.ErrMisconfigured},
 		{name: "flow not enabled", opts: []envOption{func(c *envConfig) {
-			c.server.ExplicitAuthFlows = []string{cognitotest.AllowCustomAuth, cognitotest.AllowRefreshTokenAuth}
+			c.pool.Server.ExplicitAuthFlows = []string{cognitotest.AllowCustomAuth, cognitotest.AllowRefreshTokenAuth}
 		}}, wantErr: cognitobridge.ErrMisconfigured},
 		{name: "ID token rejected", arrange: func(e *env) { withValidator(t, e, "another-client") }, wantErr: cognitobridge.ErrMisconfigured},
 	}

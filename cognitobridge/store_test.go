@@ -156,8 +156,8 @@ func TestStatus(t *testing.T) {
 func TestStatusProviderAttributeValue(t *testing.T) {
 	// Only the string "true" marks a provider-created user.
 	e := newEnv(t, func(c *envConfig) {
-		c.server.CustomAttributes = []string{"createdByCorbado", "passkeyOnly"}
-		c.store.ProviderAttribute = "custom:passkeyOnly"
+		c.pool.Server.CustomAttributes = []string{"createdByCorbado", "passkeyOnly"}
+		c.pool.Store.ProviderAttribute = "custom:passkeyOnly"
 	})
 	ctx := context.Background()
 	_, err := e.store.CreateUser(ctx, alice, cognitobridge.CreateOptions{})

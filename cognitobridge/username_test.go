@@ -11,10 +11,7 @@ import (
 	"github.com/passkeybridge/bridge/cognitobridge"
 )
 
-func withCaseInsensitivePool(c *envConfig) {
-	c.server.CaseInsensitiveUsernames = true
-	c.store.CaseInsensitiveUsernames = true
-}
+func withCaseInsensitivePool(c *envConfig) { c.pool.Type.CaseSensitive = false }
 
 func TestNormalize(t *testing.T) {
 	sensitive := newEnv(t).store
