@@ -232,12 +232,12 @@ func credentialStoreError(op string, err error) error {
 func verificationError(err error) error {
 	var unknown *protocol.ErrorUnknownCredential
 	switch {
-	case errors.Is(err, ErrUnknownCredential):
+	case wrapsPublic(err):
+		// A lookup's own verdict (ErrUnknownCredential, ErrRevoked,
+		// ErrUnavailable), passed through go-webauthn.
 		return err
 	case errors.As(err, &unknown), errors.Is(err, ErrNotFound):
 		return fmt.Errorf("%w: %w", ErrUnknownCredential, err)
-	case errors.Is(err, ErrUnavailable):
-		return err
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
