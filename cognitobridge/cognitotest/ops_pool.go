@@ -307,7 +307,7 @@ func (s *Server) addCustomAttributes(_ context.Context, in *cip.AddCustomAttribu
 			schema = append(schema, entry)
 		}
 		if custom := len(schema) - len(standardSchema()); custom > maxCustomAttributes {
-			return clientError("UserPoolAddOnNotEnabledException", "cognitotest: a user pool has at most "+strconv.Itoa(maxCustomAttributes)+" custom attributes")
+			return invalidParameter("cognitotest: a user pool has at most " + strconv.Itoa(maxCustomAttributes) + " custom attributes")
 		}
 		next.pool.SchemaAttributes = schema
 		next.pool.LastModifiedDate = aws.Time(s.now())

@@ -154,7 +154,7 @@ func (s *Server) createUser(given, pass string, status types.UserStatusType, att
 		created:  now,
 		modified: now,
 	}
-	if err := s.claimAliases(u, forceAlias); err != nil {
+	if err := s.claimAliases(u, true, forceAlias); err != nil {
 		return nil, err
 	}
 	s.store(u, nil)
@@ -289,7 +289,7 @@ func (s *Server) setAttributes(u *user, attrs map[string]string) (any, *apiError
 	}
 	before := u.attrs
 	u.attrs = next
-	if err := s.claimAliases(u, true); err != nil {
+	if err := s.claimAliases(u, false, true); err != nil {
 		u.attrs = before
 		return nil, err
 	}
@@ -317,4 +317,35 @@ func (s *Server) globalSignOut(_ context.Context, in *accessTokenInput) (any, *a
 	}
 	u.revokeAll()
 	return empty{}, nil
+}
+
+// updateUserAttributes is the user's own attribute update, with an access
+// token: only attributes the app client may write (WriteAttributes, or by
+// default the standard ones but email_verified and phone_number_verified).
+func (s *Server) updateUserAttributes(_ context.Context, in *updateUserAttributesInput) (any, *apiError) {
+	if in.UserAttributes == nil {
+		return nil, required("userAttributes")
+	}
+	attrs, apiErr := s.checkAttributes(in.UserAttributes)
+	if apiErr != nil {
+		return nil, apiErr
+	}
+	st := s.current()
+	for name := range attrs {
+		if !st.writable[name] {
+			return nil, notAuthorized("A client attempted to write unauthorized attribute")
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, err := s.authorize(in.AccessToken)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.setAttributes(u, attrs); err != nil {
+		return nil, err
+	}
+	return struct {
+		CodeDeliveryDetailsList []struct{} `json:"CodeDeliveryDetailsList"`
+	}{[]struct{}{}}, nil
 }

@@ -56,9 +56,10 @@ func (s *Server) newUsername(given string, attrs map[string]string) (username, s
 // a UsernameAttributes pool an address in use is refused. On an
 // AliasAttributes pool a verified alias of another user is refused unless
 // migrate is set; then, as Cognito does with ForceAliasCreation and with
-// AdminUpdateUserAttributes, the other user's address becomes unverified
-// and stops being an alias. s.mu must be held.
-func (s *Server) claimAliases(u *user, migrate bool) *apiError {
+// AdminUpdateUserAttributes (boto/boto3#3213), the other user's address
+// becomes unverified and stops being an alias. create says u is new.
+// s.mu must be held.
+func (s *Server) claimAliases(u *user, create, migrate bool) *apiError {
 	st := s.current()
 	var taken []*user // users whose alias moves to u
 	var takenAttr []string
@@ -77,8 +78,14 @@ func (s *Server) claimAliases(u *user, migrate bool) *apiError {
 		if u.attrs[attr+"_verified"] != "true" && attr != "preferred_username" {
 			continue // not an alias of u yet
 		}
-		if !migrate || attr == "preferred_username" {
-			return clientError("AliasExistsException", "An account with the "+aliasWord(attr)+" already exists.")
+		msg := "An account with the " + aliasWord(attr) + " already exists."
+		switch {
+		case create && !migrate:
+			// AdminCreateUser has no AliasExistsException; Cognito answers
+			// with this (boto/boto3#3213).
+			return clientError("UsernameExistsException", msg)
+		case !migrate || attr == "preferred_username":
+			return clientError("AliasExistsException", msg)
 		}
 		taken, takenAttr = append(taken, other), append(takenAttr, attr)
 	}

@@ -389,6 +389,8 @@ var operations = map[string]operation{
 	"AddCustomAttributes":         handle((*Server).addCustomAttributes),
 	"DescribeUserPoolClient":      handle((*Server).describeUserPoolClient),
 	"UpdateUserPoolClient":        handle((*Server).updateUserPoolClient),
+	"UpdateUserAttributes":        handle((*Server).updateUserAttributes),
+	"GetTokensFromRefreshToken":   handle((*Server).getTokensFromRefreshToken),
 }
 
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {

@@ -20,6 +20,7 @@ type state struct {
 	aliases       map[string]*user        // by aliasKey: sign-in attributes and verified aliases
 	grants        map[string]*grant       // by origin_jti
 	refreshTokens map[string]*grant       // by refresh token
+	retired       map[string]retiredToken // rotated refresh tokens in their grace period
 	sessions      map[string]*authSession // by session string
 	spent         map[string]time.Time    // used session strings, until they would have expired
 	nextSweep     time.Time               // see openSession
@@ -32,6 +33,7 @@ func newState() state {
 		aliases:       map[string]*user{},
 		grants:        map[string]*grant{},
 		refreshTokens: map[string]*grant{},
+		retired:       map[string]retiredToken{},
 		sessions:      map[string]*authSession{},
 		spent:         map[string]time.Time{},
 		sweepMark:     minSweepSize,

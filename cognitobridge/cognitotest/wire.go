@@ -117,6 +117,12 @@ type adminUpdateUserAttributesInput struct {
 	ClientMetadata map[string]string `json:"ClientMetadata"`
 }
 
+type updateUserAttributesInput struct {
+	AccessToken    *string           `json:"AccessToken"`
+	UserAttributes []attributeType   `json:"UserAttributes"`
+	ClientMetadata map[string]string `json:"ClientMetadata"`
+}
+
 type accessTokenInput struct {
 	AccessToken *string `json:"AccessToken"`
 }
