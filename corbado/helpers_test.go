@@ -73,49 +73,39 @@ func newProof(t testing.TB) *challenge.HMACProof {
 
 // pool is an emulated Cognito user pool with a Store in front of it.
 type pool struct {
+	*testtools.Pool
 	srv   *cognitotest.Server
 	store *cognitobridge.Store
 	admin *cip.Client
 }
 
-// newPool starts an emulator whose triggers use verifier (nil: the store's
-// own HMAC proof), with a client secret.
-func newPool(t *testing.T, verifier challenge.Verifier, opts ...func(*cognitotest.Config)) *pool {
+// plainPool is the pool type most tests use: plain usernames,
+// case-sensitive, with a client secret.
+var plainPool = testtools.PoolType{Name: "plain", CaseSensitive: true, ClientSecret: true}
+
+// newPool starts an emulated pool (testtools.NewPool) of type pt (none:
+// plainPool) whose triggers use verifier (nil: the store's own HMAC
+// proof). In provider-token mode the store checks a token itself, with
+// the same verifier, before it creates a user for it.
+func newPool(t *testing.T, verifier challenge.Verifier, pt ...testtools.PoolType) *pool {
 	t.Helper()
-	proof := newProof(t)
-	// In provider-token mode the store checks a token itself before it
-	// creates a user for it, with the Lambda's verifier.
-	answers := verifier
-	if verifier == nil {
-		verifier = proof
+	typ := plainPool
+	if len(pt) > 0 {
+		typ = pt[0]
 	}
-	triggers, err := challenge.New(challenge.Config{Verifier: verifier})
-	require.NoError(t, err)
-	cfg := cognitotest.Config{Triggers: triggers, ClientSecret: true, SigningKey: signingKey()}
-	for _, o := range opts {
-		o(&cfg)
-	}
-	srv, err := cognitotest.NewServer(cfg)
-	require.NoError(t, err)
-	t.Cleanup(srv.Close)
-	store, err := cognitobridge.New(cognitobridge.Config{
-		Client:         srv.Client(cognitotest.NoRetryDelay),
-		UserPoolID:     srv.UserPoolID(),
-		ClientID:       srv.ClientID(),
-		ClientSecret:   srv.ClientSecret(),
-		Proof:          proof,
-		AnswerVerifier: answers,
+	p := testtools.NewPool(t, testtools.PoolConfig{
+		Type:     typ,
+		Verifier: verifier,
+		Store:    cognitobridge.Config{AnswerVerifier: verifier},
 	})
-	require.NoError(t, err)
-	return &pool{srv: srv, store: store, admin: srv.Client(cognitotest.NoRetryDelay)}
+	return &pool{Pool: p, srv: p.Server, store: p.Store, admin: p.Admin}
 }
 
 // addPasswordUser creates a confirmed user with a password, as an
 // administrator (or the pre-passkey sign-up) would.
 func (p *pool) addPasswordUser(t *testing.T, username, password string) {
 	t.Helper()
-	_, err := p.srv.AddUser(username, password, map[string]string{"email": username, "email_verified": "true"})
-	require.NoError(t, err)
+	p.PasswordUser(t, username, password)
 }
 
 func (p *pool) disable(t *testing.T, username string) {
