@@ -3,7 +3,6 @@ package passkey_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -22,7 +21,6 @@ import (
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/stretchr/testify/require"
 
-	"github.com/passkeybridge/bridge/challenge"
 	"github.com/passkeybridge/bridge/cognitobridge"
 	"github.com/passkeybridge/bridge/cognitobridge/cognitotest"
 	"github.com/passkeybridge/bridge/internal/testtools"
@@ -54,6 +52,7 @@ type syncBuffer = testtools.LogBuffer
 // cookie jar (h.browser by default, newBrowser for another).
 type harness struct {
 	t        testing.TB
+	pool     *testtools.Pool
 	rp       *passkey.RelyingParty
 	srv      *httptest.Server
 	cognito  *cognitotest.Server
@@ -69,37 +68,23 @@ type harness struct {
 // testLinkURL is the page magic links open in tests.
 const testLinkURL = "http://localhost:8080/signin"
 
+// defaultPool is the pool of newHarness: plain usernames, folded to lower
+// case, and a client secret.
+var defaultPool = testtools.PoolType{Name: "plain-insensitive", ClientSecret: true}
+
 func newHarness(t testing.TB, opts ...func(*passkey.Config)) *harness {
 	t.Helper()
-	key := make([]byte, challenge.MinKeySize)
-	_, _ = rand.Read(key)
-	proof, err := challenge.NewHMACProof(key)
-	require.NoError(t, err)
-	triggers, err := challenge.New(challenge.Config{Verifier: proof})
-	require.NoError(t, err)
-	cog, err := cognitotest.NewServer(cognitotest.Config{Triggers: triggers, ClientSecret: true, SigningKey: signingKey(), CaseSensitive: aws.Bool(false)})
-	require.NoError(t, err)
-	t.Cleanup(cog.Close)
+	return newHarnessOn(t, defaultPool, opts...)
+}
 
-	idCfg := jwks.CognitoConfig(cog.UserPoolID(), "id", cog.ClientID())
-	idCfg.JWKSURL = cog.JWKSURL()
-	idTokens, err := jwks.New(idCfg)
-	require.NoError(t, err)
-
+// newHarnessOn is newHarness on a pool of the given type.
+func newHarnessOn(t testing.TB, pt testtools.PoolType, opts ...func(*passkey.Config)) *harness {
+	t.Helper()
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	store, err := cognitobridge.New(cognitobridge.Config{
-		Client:       cog.Client(cognitotest.NoRetryDelay),
-		UserPoolID:   cog.UserPoolID(),
-		ClientID:     cog.ClientID(),
-		ClientSecret: cog.ClientSecret(),
-		Proof:        proof,
-		IDTokens:     idTokens,
-		Logger:       logger,
-
-		CaseInsensitiveUsernames: true,
-	})
-	require.NoError(t, err)
+	pool := testtools.NewPool(t, testtools.PoolConfig{Type: pt, Store: cognitobridge.Config{Logger: logger}})
+	cog, store, idTokens := pool.Server, pool.Store, pool.IDTokens
+	var err error
 
 	creds, err := passkey.OpenFileStore(filepath.Join(t.TempDir(), "passkeys.json"))
 	require.NoError(t, err)
@@ -137,7 +122,7 @@ func newHarness(t testing.TB, opts ...func(*passkey.Config)) *harness {
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 
-	h := &harness{t: t, rp: rp, srv: srv, cognito: cog, store: store, creds: cfg.Credentials, idTokens: idTokens, clock: clock, logs: logs, smtp: smtpSrv}
+	h := &harness{t: t, pool: pool, rp: rp, srv: srv, cognito: cog, store: store, creds: cfg.Credentials, idTokens: idTokens, clock: clock, logs: logs, smtp: smtpSrv}
 	h.browser = h.newBrowser()
 	return h
 }
@@ -353,11 +338,10 @@ func (h *harness) loginDiscoverable(a *softAuthenticator, cred *softCred) signed
 }
 
 // passwordUser creates a confirmed Cognito user with a password, as the
-// seed's users are.
+// seed's users are (on alias pools under a username of its own).
 func (h *harness) passwordUser(username, password string) {
 	h.t.Helper()
-	_, err := h.cognito.AddUser(username, password, map[string]string{"email": username, "email_verified": "true"})
-	require.NoError(h.t, err)
+	h.pool.PasswordUser(h.t, username, password)
 }
 
 // passwordSignIn signs in with a password and returns the answer.
