@@ -389,6 +389,7 @@ var operations = map[string]operation{
 	"AddCustomAttributes":         handle((*Server).addCustomAttributes),
 	"DescribeUserPoolClient":      handle((*Server).describeUserPoolClient),
 	"UpdateUserPoolClient":        handle((*Server).updateUserPoolClient),
+	"ListUserPoolClients":         handle((*Server).listUserPoolClients),
 	"UpdateUserAttributes":        handle((*Server).updateUserAttributes),
 	"GetTokensFromRefreshToken":   handle((*Server).getTokensFromRefreshToken),
 }
