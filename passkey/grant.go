@@ -153,6 +153,20 @@ func (rp *RelyingParty) checkEpoch(ctx context.Context, g grant) error {
 	return nil
 }
 
+// EndGrants ends every grant to register a passkey that the Cognito user
+// sub holds: SignOut calls it. A service that signs users out another way
+// (cognitobridge.Store.SignOut, AdminUserGlobalSignOut, disabling the
+// user) calls it too, since Cognito tells the relying party nothing.
+func (rp *RelyingParty) EndGrants(ctx context.Context, sub string) error {
+	if sub == "" {
+		return rp.failed(ctx, "end grants", "", fmt.Errorf("%w: empty sub", ErrInvalidRequest))
+	}
+	if err := rp.endGrants(ctx, sub); err != nil {
+		return rp.failed(ctx, "end grants", "", err)
+	}
+	return nil
+}
+
 // endGrants ends every grant of sub issued until now.
 func (rp *RelyingParty) endGrants(ctx context.Context, sub string) error {
 	_, err := rp.epoch(ctx, sub, rp.now(), 1)
