@@ -1,13 +1,11 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
-	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -30,7 +28,6 @@ func startEmulator(t *testing.T) (*backend, wiredPool) {
 	require.NoError(t, err)
 	t.Cleanup(s.Close)
 	b := newBackend("emulator", s.URL(), "")
-	b.cogAPI = oneClient{b.cog, s.ClientID()}
 	fake := newFakeLambda(b.calls)
 	b.lam = fake
 	b.newFunction = func(*testing.T) string { return fake.create(fmt.Sprintf("passkeybridge-%d", functions.Add(1))) }
@@ -111,22 +108,10 @@ func TestCheckEmulator(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(s.Close)
 	b2 := newBackend("emulator", s.URL(), "")
-	b2.cogAPI = oneClient{b2.cog, s.ClientID()}
 	b2.lam = newFakeLambda(b2.calls)
 	code, r = checkJSON(t, b2, "--user-pool-id", s.UserPoolID(), "--client-id", s.ClientID())
 	assert.Equal(t, exitProblems, code)
 	assert.Contains(t, codes(r.Problems), wire.CodeCaseSensitive)
 	assert.Contains(t, codes(r.Problems), wire.CodeNoClientSecret)
 	assert.Equal(t, []string{wire.CodeUserExistenceErrors}, codes(r.Warnings))
-}
-
-// oneClient answers ListUserPoolClients with the emulator's one app
-// client: the emulator does not serve that operation.
-type oneClient struct {
-	*cip.Client
-	id string
-}
-
-func (c oneClient) ListUserPoolClients(_ context.Context, in *cip.ListUserPoolClientsInput, _ ...func(*cip.Options)) (*cip.ListUserPoolClientsOutput, error) {
-	return &cip.ListUserPoolClientsOutput{UserPoolClients: []types.UserPoolClientDescription{{ClientId: aws.String(c.id), UserPoolId: in.UserPoolId}}}, nil
 }

@@ -81,7 +81,6 @@ type backend struct {
 	name                  string
 	cognitoURL, lambdaURL string
 	cog                   *cip.Client
-	cogAPI                wire.CognitoAPI // what the CLI calls; cog unless a test wraps it
 	lam                   wire.LambdaAPI
 	calls                 *calls
 	// newFunction creates a function without a resource policy and
@@ -108,9 +107,6 @@ func newBackend(name, cognitoURL, lambdaURL string) *backend {
 
 // clients is the clientsFunc run uses in-process.
 func (b *backend) clients(context.Context, string) (wire.CognitoAPI, wire.LambdaAPI, error) {
-	if b.cogAPI != nil {
-		return b.cogAPI, b.lam, nil
-	}
 	return b.cog, b.lam, nil
 }
 
