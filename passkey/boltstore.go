@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -54,6 +55,9 @@ const boltLockTimeout = 2 * time.Second
 // the file past the map has to wait for every reader to re-map it, and
 // 1 GiB covers about 700k users.
 const boltMmapSize = 1 << 30
+
+// migrateBatch is how many users a migration writes in one transaction.
+const migrateBatch = 1000
 
 // migratedSuffix is appended to the name of a JSON FileStore file that
 // OpenBoltStore migrated; the file is kept there, as it was.
@@ -166,14 +170,22 @@ func migrateFileStore(path string) error {
 		return err
 	}
 	s := &BoltStore{db: db}
-	err = db.Update(func(tx *bolt.Tx) error {
-		for _, u := range users {
-			if err := s.put(tx, nil, u); err != nil {
-				return err
+	// In batches: bbolt splits its nodes only when a transaction commits,
+	// and inserts into one node of 100k keys cost O(n) each. The file is
+	// not in use until it is complete, so batches lose nothing.
+	for batch := range slices.Chunk(users, migrateBatch) {
+		err = db.Update(func(tx *bolt.Tx) error {
+			for _, u := range batch {
+				if err := s.put(tx, nil, u); err != nil {
+					return err
+				}
 			}
+			return nil
+		})
+		if err != nil {
+			break
 		}
-		return nil
-	})
+	}
 	if cerr := db.Close(); err == nil {
 		err = cerr
 	}

@@ -589,21 +589,21 @@ func newDynamoClient(endpoint string) *dynamodb.Client {
 }
 
 // newDynalite returns a DynamoDB client for a fresh dynalite.
-func newDynalite(t *testing.T) *dynamodb.Client {
+func newDynalite(t testing.TB) *dynamodb.Client {
 	t.Helper()
 	return newDynamoClient(testtools.StartDynalite(t))
 }
 
 // newMoto returns a DynamoDB client for a fresh moto_server: the
 // DynamoStore writes with TransactWriteItems, which dynalite lacks.
-func newMoto(t *testing.T) *dynamodb.Client {
+func newMoto(t testing.TB) *dynamodb.Client {
 	t.Helper()
 	return newDynamoClient(testtools.StartMoto(t))
 }
 
 // createTable creates a table and waits until it is ACTIVE (emulators,
 // too, may create tables asynchronously).
-func createTable(t *testing.T, client *dynamodb.Client, in *dynamodb.CreateTableInput) {
+func createTable(t testing.TB, client *dynamodb.Client, in *dynamodb.CreateTableInput) {
 	t.Helper()
 	ctx := context.Background()
 	_, err := client.CreateTable(ctx, in)
