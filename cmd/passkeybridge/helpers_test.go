@@ -86,6 +86,8 @@ type backend struct {
 	// newFunction creates a function without a resource policy and
 	// returns its ARN.
 	newFunction func(t *testing.T) string
+	// printed is everything run printed, for the secrets test.
+	printed strings.Builder
 }
 
 func newBackend(name, cognitoURL, lambdaURL string) *backend {
@@ -115,6 +117,7 @@ func (b *backend) run(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var stdout, stderr strings.Builder
 	code := run(t.Context(), args, &stdout, &stderr, b.clients)
+	b.printed.WriteString(stdout.String() + stderr.String())
 	return code, stdout.String(), stderr.String()
 }
 

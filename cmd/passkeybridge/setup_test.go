@@ -171,6 +171,16 @@ func keepsEveryLegacySetting(t *testing.T, b *backend, p wiredPool, deviations .
 		}
 	})
 
+	t.Run("the client secret is never printed", func(t *testing.T) {
+		b.run(t, "check", "--json", "--user-pool-id", p.poolID, "--client-id", p.clientID)
+		out, err := b.cog.DescribeUserPoolClient(t.Context(), &cip.DescribeUserPoolClientInput{UserPoolId: aws.String(p.poolID), ClientId: aws.String(p.clientID)})
+		require.NoError(t, err)
+		secret := aws.ToString(out.UserPoolClient.ClientSecret)
+		require.NotEmpty(t, secret)
+		assert.NotContains(t, b.printed.String(), secret)
+		assert.NotContains(t, b.printed.String(), "ClientSecret")
+	})
+
 	t.Run("a second run changes nothing", func(t *testing.T) {
 		b.calls.reset()
 		code, out, errOut := b.run(t, args...)
