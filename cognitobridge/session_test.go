@@ -9,13 +9,17 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/aws/smithy-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/passkeybridge/bridge/challenge"
 	"github.com/passkeybridge/bridge/cognitobridge"
 	"github.com/passkeybridge/bridge/cognitobridge/cognitotest"
 	"github.com/passkeybridge/bridge/jwks"
@@ -211,21 +215,47 @@ func TestStartSessionNoTriggers(t *testing.T) {
 	require.ErrorAs(t, err, &invalid)
 }
 
+// A deadline that passes while Cognito hangs is ErrUnavailable (and
+// DeadlineExceeded); a caller that gave up is neither. The hanging pool is
+// an in-memory fake in a synctest bubble, so the 200 ms pass on the
+// bubble's clock, at once.
 func TestStartSessionCanceled(t *testing.T) {
-	e := newEnv(t)
-	e.passwordUser(t, alice, alicePW)
-	e.srv.SetLatency("AdminRespondToAuthChallenge", time.Minute)
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-	defer cancel()
-	_, err := e.store.StartSession(ctx, alice)
-	require.ErrorIs(t, err, context.DeadlineExceeded)
-	require.ErrorIs(t, err, cognitobridge.ErrUnavailable)
+	synctest.Test(t, func(t *testing.T) {
+		proof := newProof(t)
+		store, err := cognitobridge.New(cognitobridge.Config{Client: hangingRespond{}, UserPoolID: "us-east-1_fake", ClientID: "client", Proof: proof})
+		require.NoError(t, err)
+		ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+		defer cancel()
+		_, err = store.StartSession(ctx, alice)
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+		require.ErrorIs(t, err, cognitobridge.ErrUnavailable)
 
-	ctx, cancel = context.WithCancel(context.Background())
-	cancel()
-	_, err = e.store.StartSession(ctx, alice)
-	require.ErrorIs(t, err, context.Canceled)
-	assert.NotErrorIs(t, err, cognitobridge.ErrUnavailable)
+		ctx, cancel = context.WithCancel(t.Context())
+		cancel()
+		_, err = store.StartSession(ctx, alice)
+		require.ErrorIs(t, err, context.Canceled)
+		assert.NotErrorIs(t, err, cognitobridge.ErrUnavailable)
+	})
+}
+
+// hangingRespond issues a custom challenge and then never answers it, as
+// a Cognito that hangs; calls return their context's error, as the SDK's do.
+type hangingRespond struct{ cognitobridge.CognitoAPI }
+
+func (hangingRespond) AdminInitiateAuth(ctx context.Context, in *cip.AdminInitiateAuthInput, _ ...func(*cip.Options)) (*cip.AdminInitiateAuthOutput, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return &cip.AdminInitiateAuthOutput{
+		ChallengeName:       types.ChallengeNameTypeCustomChallenge,
+		ChallengeParameters: map[string]string{challenge.NonceParameter: "nonce", "USERNAME": in.AuthParameters["USERNAME"]},
+		Session:             aws.String("session"),
+	}, nil
+}
+
+func (hangingRespond) AdminRespondToAuthChallenge(ctx context.Context, _ *cip.AdminRespondToAuthChallengeInput, _ ...func(*cip.Options)) (*cip.AdminRespondToAuthChallengeOutput, error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
 }
 
 func TestSessionJSON(t *testing.T) {

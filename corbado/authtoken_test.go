@@ -124,7 +124,9 @@ func TestAuthTokenValidateTransport(t *testing.T) {
 		fake := newFakeCorbado(t)
 		block := make(chan struct{})
 		defer close(block)
+		arrived := make(chan struct{}, 1)
 		fake.setOverride(func(w http.ResponseWriter, r *http.Request) {
+			arrived <- struct{}{}
 			select {
 			case <-block:
 			case <-r.Context().Done():
@@ -132,7 +134,8 @@ func TestAuthTokenValidateTransport(t *testing.T) {
 		})
 		c := newAuthTokenClient(t, fake.URL(), apiSecret)
 		ctx, cancel := context.WithCancel(context.Background())
-		go func() { time.Sleep(20 * time.Millisecond); cancel() }()
+		// The caller gives up while Corbado is thinking.
+		go func() { <-arrived; cancel() }()
 		_, err := c.Validate(ctx, "tok", "ip", "ua")
 		require.ErrorIs(t, err, context.Canceled)
 		assert.False(t, errors.Is(err, corbado.ErrUnavailable), "the caller gave up: no statement about Corbado")

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/passkeybridge/bridge/cognitobridge"
+	"github.com/passkeybridge/bridge/internal/testtools"
 )
 
 // TestConcurrentFirstLoginsOfOneUser: 100 first logins of the same new
@@ -21,6 +22,7 @@ import (
 // provider's, and 100 distinct sessions of that user whose ID and access
 // tokens validate against the emulator's JWKS.
 func TestConcurrentFirstLoginsOfOneUser(t *testing.T) {
+	testtools.LoadTest(t)
 	const logins = 100
 	a := newAudit(t)
 	// Every login's first AdminInitiateAuth is answered before any login
@@ -95,6 +97,7 @@ func TestConcurrentFirstLoginsOfOneUser(t *testing.T) {
 // users from 50 goroutines all succeed, make 1,000 confirmed provider
 // users, and every session's tokens validate.
 func TestConcurrentLoginsOfDistinctUsers(t *testing.T) {
+	testtools.LoadTest(t)
 	const (
 		users   = 1000
 		workers = 50

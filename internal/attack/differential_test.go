@@ -171,6 +171,7 @@ func tamper(token string) string {
 // one property: jwks accepts none that aws-jwt-verify rejects. It also
 // makes sure the mutations leave both verifiers something to accept.
 func TestDifferentialRandomClaims(t *testing.T) {
+	testtools.LoadTest(t)
 	testtools.NodeModule(t, awsJWTVerifyPackage) // skip early without the tool
 	const n = 1000
 	srv := jwkstest.NewServer()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto"
 	"crypto/ecdsa"
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
@@ -21,6 +20,7 @@ import (
 	"github.com/passkeybridge/bridge/challenge"
 	"github.com/passkeybridge/bridge/cognitobridge"
 	"github.com/passkeybridge/bridge/cognitobridge/cognitotest"
+	"github.com/passkeybridge/bridge/internal/testtools"
 	"github.com/passkeybridge/bridge/jwks"
 )
 
@@ -93,41 +93,33 @@ type poolOptions struct {
 
 func newPool(t testing.TB, a *audit, opts ...func(*poolOptions)) *pool {
 	t.Helper()
-	key := make([]byte, challenge.MinKeySize)
-	_, _ = rand.Read(key)
-	proof, err := challenge.NewHMACProof(key)
-	require.NoError(t, err)
-	a.secretKey("proof key", key)
-	triggers, err := challenge.New(challenge.Config{Verifier: proof})
-	require.NoError(t, err)
-
-	o := poolOptions{server: cognitotest.Config{ClientSecret: true}}
+	o := poolOptions{}
 	for _, f := range opts {
 		f(&o)
 	}
-	o.server.Triggers = a.lambda(triggers)
 	o.server.SigningKey = rsaKey(t, "main")
-	srv, err := cognitotest.NewServer(o.server)
-	require.NoError(t, err)
-	t.Cleanup(srv.Close)
-	a.secret("client secret", srv.ClientSecret())
+	tp := testtools.NewPool(t, testtools.PoolConfig{
+		Type:          testtools.PoolType{Name: "plain", CaseSensitive: true, ClientSecret: true},
+		Server:        o.server,
+		WrapTriggers:  a.lambda,
+		ClientOptions: o.clientOpts,
+		WrapClient: func(c cognitobridge.CognitoAPI) cognitobridge.CognitoAPI {
+			if o.wrap != nil {
+				c = o.wrap(c)
+			}
+			return a.cognito(c)
+		},
+		Store: cognitobridge.Config{Logger: a.logger()},
+	})
+	a.secretKey("proof key", tp.ProofKey)
+	a.secret("client secret", tp.Server.ClientSecret())
 
-	p := &pool{srv: srv, proof: proof, proofKey: key, audit: a}
+	p := &pool{srv: tp.Server, proof: tp.Proof, proofKey: tp.ProofKey, audit: a}
 	p.ids = p.validator(t, "id")
 	p.access = p.validator(t, "access")
-	var client cognitobridge.CognitoAPI = srv.Client(append([]func(*cip.Options){cognitotest.NoRetryDelay}, o.clientOpts...)...)
-	if o.wrap != nil {
-		client = o.wrap(client)
-	}
-	p.storeConfig = cognitobridge.Config{
-		Client:       a.cognito(client),
-		UserPoolID:   srv.UserPoolID(),
-		ClientID:     srv.ClientID(),
-		ClientSecret: srv.ClientSecret(),
-		Proof:        proof,
-		IDTokens:     p.validator(t, "id"),
-		Logger:       a.logger(),
-	}
+	// The store's own validator logs into the audit too.
+	p.storeConfig = tp.StoreConfig
+	p.storeConfig.IDTokens = p.validator(t, "id")
 	p.store = p.newStore(t)
 	return p
 }

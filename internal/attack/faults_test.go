@@ -107,6 +107,7 @@ func (i *interruptAPI) AdminSetUserPassword(ctx context.Context, in *cip.AdminSe
 //     which Login answers with CreateUser's repair.)
 //   - a Login of every name then succeeds, with one Cognito user per name.
 func TestLoginUnderCognitoFaults(t *testing.T) {
+	testtools.LoadTest(t)
 	const (
 		workers    = 50
 		pwUsers    = 40
@@ -312,6 +313,7 @@ func TestLoginUnderCognitoFaults(t *testing.T) {
 // never {"success":false} for a right password, nor not_exists for a user
 // with a password (Corbado would then treat the user as new).
 func TestWebhookUnderCognitoFaults(t *testing.T) {
+	testtools.LoadTest(t)
 	const users = 30
 	a := newAudit(t)
 	p := newPool(t, a, func(o *poolOptions) { o.server.FaultSeed = 7 })

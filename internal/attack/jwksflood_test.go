@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/passkeybridge/bridge/internal/testtools"
 	"github.com/passkeybridge/bridge/jwks"
 	"github.com/passkeybridge/bridge/jwks/jwkstest"
 )
@@ -96,6 +97,7 @@ func flood(v *jwks.Validator, srv *jwkstest.Server, tokens []string, valid strin
 // keys cached; every random-kid token is an invalid token (not
 // ErrUnavailable), and the valid tokens mixed in keep validating.
 func TestJWKSFlood(t *testing.T) {
+	testtools.LoadTest(t)
 	const n = 10000
 	key := &jwkstest.Key{ID: "main", Alg: "RS256", PrivateKey: rsaKey(t, "main")}
 	valid := jws(hdrMain, claimsJSON(nil), rs(key.PrivateKey, crypto.SHA256))

@@ -24,6 +24,7 @@ import (
 
 	"github.com/passkeybridge/bridge/cognitobridge"
 	"github.com/passkeybridge/bridge/corbado"
+	"github.com/passkeybridge/bridge/internal/testtools"
 )
 
 const (
@@ -301,6 +302,7 @@ func TestWebhookBodyCapHolds(t *testing.T) {
 // 200s the body) they must; afterwards every goroutine the run started
 // has ended.
 func TestWebhookConcurrentAbuse(t *testing.T) {
+	testtools.LoadTest(t)
 	const (
 		requests = 1000
 		workers  = 50

@@ -201,3 +201,14 @@ func (b *tailBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// LoadTest skips a load test (hundreds of concurrent sign-ins, floods of
+// requests, fault storms) under go test -short, for a quick edit-test loop.
+// The README's command, go test -race ./..., and CI run them: -short is
+// only ever a developer's choice.
+func LoadTest(t testing.TB) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("testtools: load test, skipped under -short; go test -race ./... runs it")
+	}
+}
