@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/passkeybridge/bridge/cognitobridge"
 )
 
 type testClock struct{ t time.Time }
@@ -23,6 +25,7 @@ func internalRP(t *testing.T, clock *testClock) *RelyingParty {
 		now:             clock.now,
 		ceremonyTimeout: time.Minute,
 		grantTimeout:    5 * time.Minute,
+		proofKey:        make([]byte, minProofKeySize),
 	}
 }
 
@@ -109,9 +112,9 @@ func TestGrantEpochs(t *testing.T) {
 				clock := &testClock{t: start.Add(issuedAt)}
 				rp := internalRP(t, clock)
 				ctx := context.Background()
-				id, _, err := rp.issueGrant(ctx, "a@example.com", "sub-1", grantPasskey)
+				id, _, err := rp.issueGrant(ctx, "a@example.com", &cognitobridge.Session{Sub: "sub-1", RefreshToken: "r1"}, grantPasskey)
 				require.NoError(t, err)
-				other, _, err := rp.issueGrant(ctx, "b@example.com", "sub-2", grantPasskey)
+				other, _, err := rp.issueGrant(ctx, "b@example.com", &cognitobridge.Session{Sub: "sub-2", RefreshToken: "r2"}, grantPasskey)
 				require.NoError(t, err)
 
 				clock.t = clock.t.Add(signOutAfter)
@@ -124,7 +127,7 @@ func TestGrantEpochs(t *testing.T) {
 				assert.NoError(t, err, "another user's grant lives on")
 
 				clock.t = clock.t.Add(time.Second)
-				fresh, _, err := rp.issueGrant(ctx, "a@example.com", "sub-1", grantPasskey)
+				fresh, _, err := rp.issueGrant(ctx, "a@example.com", &cognitobridge.Session{Sub: "sub-1", RefreshToken: "r1"}, grantPasskey)
 				require.NoError(t, err)
 				_, _, err = rp.peekGrant(ctx, fresh)
 				assert.NoError(t, err, "a grant after the sign-out works")
@@ -139,6 +142,24 @@ func TestGrantEpochs(t *testing.T) {
 			})
 		}
 	}
+}
+
+func TestSealedRefreshTokens(t *testing.T) {
+	rp := internalRP(t, &testClock{t: time.Unix(1_700_000_000, 0)})
+	sealed, err := rp.seal("refresh-token-value")
+	require.NoError(t, err)
+	assert.NotContains(t, string(sealed), "refresh-token-value")
+	got, err := rp.unseal(sealed)
+	require.NoError(t, err)
+	assert.Equal(t, "refresh-token-value", got)
+
+	other := internalRP(t, &testClock{})
+	other.proofKey = []byte("another key of thirty-two bytes!")
+	_, err = other.unseal(sealed)
+	assert.Error(t, err, "another key")
+	sealed[len(sealed)-1] ^= 1
+	_, err = rp.unseal(sealed)
+	assert.Error(t, err, "tampered")
 }
 
 func TestAsPublic(t *testing.T) {

@@ -71,6 +71,9 @@ type AccountStore interface {
 	Login(ctx context.Context, username string, opts cognitobridge.CreateOptions) (*cognitobridge.Session, error)
 	// StartSession signs in a user that exists; it never creates one.
 	StartSession(ctx context.Context, username string) (*cognitobridge.Session, error)
+	// Refresh renews a session with its refresh token; a signed-out one
+	// fails with cognitobridge.ErrNotAuthorized.
+	Refresh(ctx context.Context, username, refreshToken string) (*cognitobridge.Session, error)
 	// SignInWithPassword checks a password and signs in with one call.
 	SignInWithPassword(ctx context.Context, username, password string) (*cognitobridge.Session, error)
 	// SignOut revokes the access token's user's tokens (GlobalSignOut).

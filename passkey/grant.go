@@ -2,6 +2,11 @@ package passkey
 
 import (
 	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"strconv"
@@ -36,6 +41,14 @@ type grant struct {
 	Kind     grantKind `json:"k"`
 	Issued   int64     `json:"i"` // Unix nanoseconds
 	Epoch    int64     `json:"e"`
+
+	// The Cognito session the grant was earned with: Cognito's username
+	// and the refresh token, sealed (AES-GCM under a key derived from
+	// Config.ProofKey). FinishRegistration refreshes it: a session signed
+	// out anywhere (GlobalSignOut, AdminUserGlobalSignOut) fails there,
+	// and so does its grant; a live one is the session the user gets.
+	CognitoUser string `json:"cu,omitempty"`
+	Refresh     []byte `json:"r,omitempty"`
 }
 
 // SignIn is what a sign-in returns: the Cognito session, and a grant with
@@ -57,18 +70,93 @@ type SignIn struct {
 	Recovery bool
 }
 
-// issueGrant stores a grant for username's Cognito user sub and returns
+// issueGrant stores a grant for username, earned with sess, and returns
 // its ID and expiry.
-func (rp *RelyingParty) issueGrant(ctx context.Context, username, sub string, kind grantKind) (string, time.Time, error) {
-	if sub == "" {
-		return "", time.Time{}, fmt.Errorf("%w: passkey: grant for a session without a sub", ErrInternal)
+func (rp *RelyingParty) issueGrant(ctx context.Context, username string, sess *cognitobridge.Session, kind grantKind) (string, time.Time, error) {
+	if sess == nil || sess.Sub == "" || sess.RefreshToken == "" {
+		return "", time.Time{}, fmt.Errorf("%w: passkey: grant for a session without a sub or refresh token", ErrInternal)
 	}
-	now := rp.now()
-	epoch, err := rp.epoch(ctx, sub, now, 0)
+	sealed, err := rp.seal(sess.RefreshToken)
 	if err != nil {
 		return "", time.Time{}, err
 	}
-	return put(ctx, rp, prefixGrant, grant{Username: username, Sub: sub, Kind: kind, Issued: now.UnixNano(), Epoch: epoch}, rp.grantTimeout)
+	now := rp.now()
+	epoch, err := rp.epoch(ctx, sess.Sub, now, 0)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	g := grant{Username: username, Sub: sess.Sub, Kind: kind, Issued: now.UnixNano(), Epoch: epoch,
+		CognitoUser: sess.Username, Refresh: sealed}
+	return put(ctx, rp, prefixGrant, g, rp.grantTimeout)
+}
+
+// grantSession refreshes the session g was earned with: the proof that
+// nobody signed it out since, and the session a registration hands back.
+func (rp *RelyingParty) grantSession(ctx context.Context, g grant) (*cognitobridge.Session, error) {
+	token, err := rp.unseal(g.Refresh)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrNotAuthorized, err)
+	}
+	name := g.CognitoUser
+	if name == "" {
+		name = g.Username
+	}
+	sess, err := rp.store.Refresh(ctx, name, token)
+	if err != nil {
+		if errors.Is(err, cognitobridge.ErrNotAuthorized) {
+			return nil, fmt.Errorf("%w: the session behind the grant was signed out: %w", ErrNotAuthorized, err)
+		}
+		return nil, cognitoError(err)
+	}
+	if sess.Sub != g.Sub {
+		return nil, fmt.Errorf("%w: the grant's session is another user's", ErrNotAuthorized)
+	}
+	return sess, nil
+}
+
+// sealKey derives the key refresh tokens are sealed under.
+func (rp *RelyingParty) sealKey() []byte {
+	m := hmac.New(sha256.New, rp.proofKey)
+	m.Write([]byte("passkey grant seal"))
+	return m.Sum(nil)
+}
+
+// seal encrypts a refresh token for the state store, which never holds
+// one in the clear.
+func (rp *RelyingParty) seal(plain string) ([]byte, error) {
+	aead, err := rp.aead()
+	if err != nil {
+		return nil, err
+	}
+	nonce := make([]byte, aead.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, fmt.Errorf("passkey: seal nonce: %w", err)
+	}
+	return aead.Seal(nonce, nonce, []byte(plain), nil), nil
+}
+
+func (rp *RelyingParty) unseal(sealed []byte) (string, error) {
+	aead, err := rp.aead()
+	if err != nil {
+		return "", err
+	}
+	if len(sealed) < aead.NonceSize() {
+		return "", errors.New("passkey: sealed token too short")
+	}
+	plain, err := aead.Open(nil, sealed[:aead.NonceSize()], sealed[aead.NonceSize():], nil)
+	if err != nil {
+		// Another instance's key, or a restart with a per-process key.
+		return "", errors.New("passkey: sealed token does not open")
+	}
+	return string(plain), nil
+}
+
+func (rp *RelyingParty) aead() (cipher.AEAD, error) {
+	block, err := aes.NewCipher(rp.sealKey())
+	if err != nil {
+		return nil, fmt.Errorf("passkey: seal: %w", err)
+	}
+	return cipher.NewGCM(block)
 }
 
 // peekGrant returns the live grant with this ID and its state key; an

@@ -613,21 +613,24 @@ func TestPerClientBudget(t *testing.T) {
 	h.signedIn(h.post("discoverable/finish", finishBody(other.Ceremony, a.get(t, other.PublicKey, nil))))
 }
 
-func TestCognitoUnavailableAfterRegistration(t *testing.T) {
-	// The passkey is kept when Cognito fails afterwards; the next login
-	// signs in.
+func TestCognitoUnavailableAtRegistration(t *testing.T) {
+	// Cognito must confirm that the grant's session is live before the
+	// passkey is stored: when it cannot answer, nothing is stored.
 	h := newHarness(t)
 	a := h.authenticator()
 	s := h.signUp("later@example.com")
 	b := h.begin("registration/begin", map[string]string{"grant": s.Grant})
 	cred, _ := a.create(t, b.PublicKey)
+	h.cognito.FailNext("InitiateAuth", 20, cognitotest.FaultThrottle)
 	h.cognito.FailNext("AdminInitiateAuth", 20, cognitotest.FaultThrottle)
 	r := h.post("registration/finish", finishBody(b.Ceremony, cred))
 	h.cognito.ClearFaults()
 	assert.Equal(t, http.StatusServiceUnavailable, r.status, "%s", r.body)
 	assert.Equal(t, "unavailable", r.errorCode())
-	assert.Equal(t, 1, h.storedCredentials("later@example.com"))
+	assert.Equal(t, 0, h.storedCredentials("later@example.com"))
 
+	// A new proof, and the registration goes through.
+	h.register(a, h.signUp("later@example.com").Grant)
 	got := h.loginDiscoverable(a, nil)
 	assert.Equal(t, "later@example.com", h.validClaims(got.Session).Email)
 }

@@ -316,7 +316,7 @@ func (rp *RelyingParty) signIn(ctx context.Context, user *User, cred *webauthn.C
 		}
 		return nil, cognitoError(err)
 	}
-	id, expires, err := rp.issueGrant(ctx, user.Username, st.Sub, grantPasskey)
+	id, expires, err := rp.issueGrant(ctx, user.Username, sess, grantPasskey)
 	if err != nil {
 		return nil, err
 	}

@@ -51,7 +51,7 @@ func (rp *RelyingParty) signInWithPassword(ctx context.Context, username, passwo
 	if rec != nil && (rec.Sub == "" || rec.Sub == sess.Sub) && len(usableCredentials(rec)) > 0 {
 		return res, u, nil
 	}
-	res.Grant, res.GrantExpires, err = rp.issueGrant(ctx, u, sess.Sub, grantPassword)
+	res.Grant, res.GrantExpires, err = rp.issueGrant(ctx, u, sess, grantPassword)
 	if err != nil {
 		return nil, u, err
 	}

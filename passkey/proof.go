@@ -286,7 +286,7 @@ func (rp *RelyingParty) signInProven(ctx context.Context, email string) (*SignIn
 	if usable > 0 {
 		kind = grantRecovery
 	}
-	id, expires, err := rp.issueGrant(ctx, email, sub, kind)
+	id, expires, err := rp.issueGrant(ctx, email, sess, kind)
 	if err != nil {
 		return nil, err
 	}

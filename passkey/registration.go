@@ -133,6 +133,13 @@ func (rp *RelyingParty) finishRegistration(ctx context.Context, c ceremony, cred
 	if g.Kind == grantPassword && len(user.Credentials) > 0 {
 		return nil, fmt.Errorf("%w: a password grant, and the account has passkeys", ErrStepUpRequired)
 	}
+	// The session the grant was earned with must still be live: a grant
+	// dies with a sign-out made anywhere. Its refresh is the session the
+	// user gets; no user is ever created here.
+	sess, err := rp.grantSession(ctx, g)
+	if err != nil {
+		return nil, err
+	}
 	// Passkeys of a Cognito user the address no longer names stop
 	// counting before one for the new user is stored.
 	if err := rp.revokeForeign(ctx, c.Username, c.Sub); err != nil {
@@ -150,12 +157,6 @@ func (rp *RelyingParty) finishRegistration(ctx context.Context, c ceremony, cred
 		slog.Bool("backup_eligible", cred.Flags.BackupEligible))
 	rp.notify(ctx, c.Username, NoticeAdded, "")
 
-	// The grant came from a session of this user: it exists, and is never
-	// created here.
-	sess, err := rp.store.StartSession(ctx, c.Username)
-	if err != nil {
-		return nil, cognitoError(err)
-	}
 	return sess, nil
 }
 
