@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/go-webauthn/webauthn/protocol"
@@ -215,30 +214,6 @@ func newHandle() ([]byte, error) {
 		return nil, err
 	}
 	return h, nil
-}
-
-// maxUsernameLength is the longest email address SMTP allows.
-const maxUsernameLength = 254
-
-// normalizeUsername trims and lower-cases an email-address username and
-// reports whether it is plausible: one @ with something on each side, no
-// spaces or control characters. Lower-casing keeps one account per address
-// (Cognito pools should be case-insensitive, the default for new pools).
-func normalizeUsername(s string) (string, bool) {
-	u := strings.ToLower(strings.TrimSpace(s))
-	if u == "" || len(u) > maxUsernameLength {
-		return "", false
-	}
-	at := strings.IndexByte(u, '@')
-	if at <= 0 || at == len(u)-1 || strings.Count(u, "@") != 1 {
-		return "", false
-	}
-	for _, c := range u {
-		if c <= ' ' || c == 0x7f {
-			return "", false
-		}
-	}
-	return u, true
 }
 
 // hasCredential reports whether creds holds a credential with this ID.
