@@ -11,6 +11,7 @@ import (
 	"github.com/passkeybridge/bridge/challenge"
 	"github.com/passkeybridge/bridge/cognitobridge"
 	"github.com/passkeybridge/bridge/cognitobridge/cognitotest"
+	"github.com/passkeybridge/bridge/internal/testtools"
 	"github.com/passkeybridge/bridge/internal/secrethash"
 	"github.com/passkeybridge/bridge/jwks"
 )
@@ -19,21 +20,12 @@ import (
 // one returning user, for each benchmark run.
 func benchEnv(b *testing.B) (*cognitotest.Server, *challenge.HMACProof) {
 	b.Helper()
-	proof := newProof(b)
-	triggers, err := challenge.New(challenge.Config{Verifier: proof})
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv, err := cognitotest.NewServer(cognitotest.Config{Triggers: triggers, ClientSecret: true, SigningKey: signingKey()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(srv.Close)
-	store := benchStore(b, srv, proof, nil)
+	tp := testtools.NewPool(b, testtools.PoolConfig{Type: testtools.PoolType{Name: "plain", CaseSensitive: true, ClientSecret: true}})
+	store := benchStore(b, tp.Server, tp.Proof, nil)
 	if _, err := store.CreateUser(context.Background(), alice, cognitobridge.CreateOptions{}); err != nil {
 		b.Fatal(err)
 	}
-	return srv, proof
+	return tp.Server, tp.Proof
 }
 
 func benchStore(b *testing.B, srv *cognitotest.Server, proof *challenge.HMACProof, idTokens *jwks.Validator) *cognitobridge.Store {

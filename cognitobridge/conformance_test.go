@@ -56,20 +56,16 @@ func newStores(t *testing.T, client cognitobridge.CognitoAPI, poolID, clientID, 
 
 func emulatorBackend(t *testing.T) *backend {
 	t.Helper()
-	proof := newProof(t)
-	triggers, err := challenge.New(challenge.Config{Verifier: proof})
-	require.NoError(t, err)
-	srv, err := cognitotest.NewServer(cognitotest.Config{Triggers: triggers, ClientSecret: true, SigningKey: signingKey()})
-	require.NoError(t, err)
-	t.Cleanup(srv.Close)
+	tp := testtools.NewPool(t, testtools.PoolConfig{Type: testtools.PoolType{Name: "plain", CaseSensitive: true, ClientSecret: true}})
+	srv := tp.Server
 	return &backend{
 		name:         "cognitotest",
 		admin:        srv.Client(),
 		poolID:       srv.UserPoolID(),
 		clientID:     srv.ClientID(),
 		clientSecret: srv.ClientSecret(),
-		stores:       newStores(t, srv.Client(cognitotest.NoRetryDelay), srv.UserPoolID(), srv.ClientID(), srv.ClientSecret(), proof),
-		idTokens:     idTokenValidator(t, srv),
+		stores:       newStores(t, srv.Client(cognitotest.NoRetryDelay), srv.UserPoolID(), srv.ClientID(), srv.ClientSecret(), tp.Proof),
+		idTokens:     tp.IDTokens,
 	}
 }
 
