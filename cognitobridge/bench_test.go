@@ -11,8 +11,8 @@ import (
 	"github.com/passkeybridge/bridge/challenge"
 	"github.com/passkeybridge/bridge/cognitobridge"
 	"github.com/passkeybridge/bridge/cognitobridge/cognitotest"
-	"github.com/passkeybridge/bridge/internal/testtools"
 	"github.com/passkeybridge/bridge/internal/secrethash"
+	"github.com/passkeybridge/bridge/internal/testtools"
 	"github.com/passkeybridge/bridge/jwks"
 )
 
