@@ -2,9 +2,15 @@ package passkey_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"log"
 	"net/http"
+	"os"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -106,7 +112,7 @@ func TestDeleteUserRecords(t *testing.T) {
 	h.newUser(other, "bob@example.com")
 
 	// The service deletes the user: first from Cognito, then here.
-	h.adminDeleteUser(email)
+	h.deleteUser(email)
 	require.NoError(t, h.rp.DeleteUserRecords(ctx, email))
 
 	_, err := h.creds.UserByName(ctx, email)
@@ -130,4 +136,48 @@ func TestDeleteUserRecords(t *testing.T) {
 	sess := h.newUser(fresh, email)
 	assert.NotEqual(t, a.creds[0].userHandle, fresh.creds[0].userHandle)
 	assert.Len(t, h.list(sess.IDToken), 1)
+}
+
+func ExampleRelyingParty_RevokeUser() {
+	dir, _ := os.MkdirTemp("", "passkey-example")
+	defer os.RemoveAll(dir)
+	rp, pool := exampleRP(dir)
+	defer pool.Close()
+	ctx := context.Background()
+	seedPasswordUser(pool, "grace@example.com", "Old-Password-1")
+	res, err := rp.SignInWithPassword(ctx, "grace@example.com", "Old-Password-1")
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	// The back office decided the account was taken over: its passkeys
+	// are revoked, its refresh tokens and grants end.
+	if err := rp.RevokeUser(ctx, "grace@example.com"); err != nil {
+		log.Fatal(err)
+	}
+	_, err = rp.BeginRegistration(ctx, res.Grant)
+	fmt.Println(errors.Is(err, passkey.ErrNotAuthorized))
+	// Output: true
+}
+
+func ExampleRelyingParty_DeleteUserRecords() {
+	dir, _ := os.MkdirTemp("", "passkey-example")
+	defer os.RemoveAll(dir)
+	rp, pool := exampleRP(dir)
+	defer pool.Close()
+	ctx := context.Background()
+	seedPasswordUser(pool, "grace@example.com", "Old-Password-1")
+
+	// The service deletes the user from Cognito, then the relying
+	// party's records of it. Both steps may be repeated.
+	if _, err := pool.Client().AdminDeleteUser(ctx, &cip.AdminDeleteUserInput{
+		UserPoolId: aws.String(pool.UserPoolID()), Username: aws.String("grace@example.com"),
+	}); err != nil {
+		log.Fatal(err)
+	}
+	if err := rp.DeleteUserRecords(ctx, "grace@example.com"); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("deleted")
+	// Output: deleted
 }

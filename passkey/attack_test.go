@@ -111,14 +111,6 @@ func (h *harness) holdsNoneOf(t *testing.T, a *softAuthenticator, usernames ...s
 	}
 }
 
-func (h *harness) adminDeleteUser(username string) {
-	h.t.Helper()
-	h.adminCognito(func(ctx context.Context, c *cip.Client, pool *string) error {
-		_, err := c.AdminDeleteUser(ctx, &cip.AdminDeleteUserInput{UserPoolId: pool, Username: aws.String(username)})
-		return err
-	})
-}
-
 // adminCreateUser creates username as an administrator does for its
 // owner (verified address, no invitation, a password the owner is told)
 // and returns the new sub.
@@ -382,7 +374,7 @@ func TestAttackDeletedAndRecreatedUser(t *testing.T) {
 	old := h.authenticator()
 	oldSess := h.newUser(old, email)
 
-	h.adminDeleteUser(email)
+	h.deleteUser(email)
 	h.signsInNowhere(t, old, email)
 	_, exists := h.cognito.User(email)
 	assert.False(t, exists, "a passkey login re-created the deleted user")

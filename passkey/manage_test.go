@@ -3,7 +3,11 @@ package passkey_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"log"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +20,7 @@ import (
 
 	"github.com/passkeybridge/bridge/cognitobridge"
 	"github.com/passkeybridge/bridge/passkey"
+	"github.com/passkeybridge/bridge/passkey/mail"
 	"github.com/passkeybridge/bridge/passkey/mail/mailtest"
 )
 
@@ -337,4 +342,60 @@ func TestManageNeedsTheAccountsOwnToken(t *testing.T) {
 		try(t, http.StatusForbidden, "user_disabled", bearer(sess.IDToken)...)
 	})
 	assert.Equal(t, id, h.list(sess.IDToken)[0].ID, "the owner's own token still works")
+}
+
+// failingMail fails the mails whose subject holds fail, and sends the
+// others.
+type failingMail struct {
+	next mail.Mailer
+	fail string
+}
+
+func (f failingMail) Send(ctx context.Context, m mail.Message) error {
+	if strings.Contains(m.Subject, f.fail) {
+		return errors.New("mail: the server refused the message")
+	}
+	return f.next.Send(ctx, m)
+}
+
+// TestNoticeFailureKeepsTheChange: a notice that cannot be sent is
+// logged; the deletion it tells of stands.
+func TestNoticeFailureKeepsTheChange(t *testing.T) {
+	h := newHarness(t, func(cfg *passkey.Config) { cfg.Mailer = failingMail{next: cfg.Mailer, fail: "removed"} })
+	const email = "ada@example.com"
+	a := h.authenticator()
+	h.newUser(a, email)
+	_, sess := h.addPasskey(a, email)
+
+	r := h.deletePasskey(sess.IDToken, b64u(a.creds[0].id))
+	require.Equal(t, http.StatusNoContent, r.status, "%s", r.body)
+	assert.Equal(t, 1, h.storedCredentials(email))
+	assert.Contains(t, h.logs.String(), "notice mail failed")
+}
+
+func ExampleRelyingParty_ListPasskeys() {
+	dir, _ := os.MkdirTemp("", "passkey-example")
+	defer os.RemoveAll(dir)
+	rp, pool := exampleRP(dir)
+	defer pool.Close()
+	ctx := context.Background()
+	seedPasswordUser(pool, "grace@example.com", "Old-Password-1")
+	res, err := rp.SignInWithPassword(ctx, "grace@example.com", "Old-Password-1")
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	// The page sends the session's ID token (Authorization: Bearer on
+	// passkeys/list); another HTTP stack calls the method.
+	list, err := rp.ListPasskeys(ctx, res.Session.IDToken)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(len(list), "passkeys")
+
+	_, err = rp.ListPasskeys(ctx, "not a token")
+	fmt.Println(errors.Is(err, passkey.ErrNotAuthorized))
+	// Output:
+	// 0 passkeys
+	// true
 }
