@@ -16,15 +16,19 @@ import (
 // startEmulator starts the emulator with the legacy pool and its app
 // client, and fakeLambda for the function's resource policy (the emulator
 // has no Lambda API).
-func startEmulator(t *testing.T) (*backend, wiredPool) {
+func startEmulator(t *testing.T, options ...func(*cognitotest.Config)) (*backend, wiredPool) {
 	t.Helper()
-	s, err := cognitotest.NewServer(cognitotest.Config{
+	cfg := cognitotest.Config{
 		ClientSecret:               true,
 		PreventUserExistenceErrors: true,
 		CaseSensitive:              aws.Bool(false),
 		CustomAttributes:           []string{}, // the legacy pool predates the library
 		ExplicitAuthFlows:          []string{cognitotest.AllowUserSRPAuth, cognitotest.AllowRefreshTokenAuth},
-	})
+	}
+	for _, o := range options {
+		o(&cfg)
+	}
+	s, err := cognitotest.NewServer(cfg)
 	require.NoError(t, err)
 	t.Cleanup(s.Close)
 	b := newBackend("emulator", s.URL(), "")
@@ -88,6 +92,17 @@ func TestSetupKeepsEveryLegacySettingEmulator(t *testing.T) {
 	assert.True(t, r.OK)
 	assert.Equal(t, []wire.Finding{}, r.Problems)
 	assert.Equal(t, []wire.Finding{}, r.Warnings)
+}
+
+// A pool that signs users in with their email address as a username
+// attribute keeps it: AWS documents UsernameAttributes as immutable (moto
+// 5.2.1 drops it on UpdateUserPool; see TestSetupKeepsUsernameAttributesMoto).
+func TestSetupKeepsUsernameAttributesEmulator(t *testing.T) {
+	b, p := startEmulator(t, func(c *cognitotest.Config) { c.UsernameAttributes = []string{"email"} })
+	keepsEveryLegacySetting(t, b, p)
+	st := describe(t, b, p)
+	assert.Equal(t, "[email]", st.pool["UsernameAttributes"])
+	assert.Equal(t, "false", st.pool["UsernameConfiguration.CaseSensitive"])
 }
 
 func TestCheckEmulator(t *testing.T) {

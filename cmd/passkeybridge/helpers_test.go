@@ -281,8 +281,14 @@ var functions atomic.Int64
 // b (Cognito and Lambda both on moto).
 func seedLegacy(t *testing.T, b *backend) wiredPool {
 	t.Helper()
+	return seedPool(t, b, legacyPool("legacy"))
+}
+
+// seedPool creates the pool in, the two legacy clients and the function.
+func seedPool(t *testing.T, b *backend, in *cip.CreateUserPoolInput) wiredPool {
+	t.Helper()
 	ctx := t.Context()
-	pool, err := b.cog.CreateUserPool(ctx, legacyPool("legacy-"+t.Name()))
+	pool, err := b.cog.CreateUserPool(ctx, in)
 	require.NoError(t, err)
 	id := aws.ToString(pool.UserPool.Id)
 	c, err := b.cog.CreateUserPoolClient(ctx, legacyClient(id))

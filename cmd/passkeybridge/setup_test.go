@@ -90,6 +90,20 @@ func TestSetupKeepsEveryLegacySettingMoto(t *testing.T) {
 	keepsEveryLegacySetting(t, b, seedLegacy(t, b), "UsernameConfiguration")
 }
 
+func TestSetupKeepsUsernameAttributesMoto(t *testing.T) {
+	b := startMoto(t)
+	if b == nil {
+		return
+	}
+	in := legacyPool("email-username")
+	in.UsernameAttributes = []types.UsernameAttributeType{types.UsernameAttributeTypeEmail}
+	p := seedPool(t, b, in)
+	// moto 5.2.1 drops UsernameAttributes and UsernameConfiguration on
+	// UpdateUserPool; AWS keeps both (they are immutable), which the
+	// emulator's TestSetupKeepsUsernameAttributesEmulator checks.
+	keepsEveryLegacySetting(t, b, p, "UsernameAttributes", "UsernameConfiguration")
+}
+
 // keepsEveryLegacySetting runs setup on the legacy pool p and checks that
 // only the intended settings changed. deviations are settings the backend
 // changes where AWS would not.

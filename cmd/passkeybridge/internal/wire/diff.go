@@ -46,7 +46,7 @@ func diffInputs(target string, before, after any) []Change {
 }
 
 // flatten writes every set leaf of v under its dotted path. Zero values
-// are left out: the SDK does not send them either.
+// of non-pointer fields are left out: the SDK does not send them either.
 func flatten(path string, v reflect.Value, out map[string]string) {
 	switch v.Kind() {
 	case reflect.Invalid:
@@ -57,6 +57,12 @@ func flatten(path string, v reflect.Value, out map[string]string) {
 		}
 		if t, ok := v.Interface().(*time.Time); ok {
 			out[path] = t.UTC().Format(time.RFC3339)
+			return
+		}
+		if isScalar(v.Elem().Type()) {
+			// A pointer is the SDK's "set": *bool false and *int32 0
+			// are values, unlike a plain bool or int32 left zero.
+			out[path] = fmt.Sprint(v.Elem().Interface())
 			return
 		}
 		flatten(path, v.Elem(), out)

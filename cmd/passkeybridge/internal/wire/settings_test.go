@@ -164,3 +164,15 @@ func TestDiffInputs(t *testing.T) {
 	}, diffInputs("pool", before, after))
 	assert.Empty(t, diffInputs("pool", after, withTriggers(after, "new")))
 }
+
+func TestDiffSeesPointerZeroes(t *testing.T) {
+	// &false and &0 are settings the SDK sends; dropping one is a change.
+	before := &types.UserPoolClientType{EnableTokenRevocation: aws.Bool(false), AuthSessionValidity: aws.Int32(0)}
+	after := &types.UserPoolClientType{}
+	assert.Equal(t, []Change{
+		{Target: "c", Setting: "AuthSessionValidity", Before: "0"},
+		{Target: "c", Setting: "EnableTokenRevocation", Before: "false"},
+	}, diffInputs("c", before, after))
+	// Plain zero values are not sent, so they are not settings.
+	assert.Empty(t, diffInputs("c", &types.UserPoolClientType{RefreshTokenValidity: 0}, after))
+}
