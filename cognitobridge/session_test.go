@@ -22,6 +22,7 @@ import (
 	"github.com/passkeybridge/bridge/challenge"
 	"github.com/passkeybridge/bridge/cognitobridge"
 	"github.com/passkeybridge/bridge/cognitobridge/cognitotest"
+	"github.com/passkeybridge/bridge/internal/testtools"
 	"github.com/passkeybridge/bridge/jwks"
 )
 
@@ -390,4 +391,43 @@ func TestSignOutErrors(t *testing.T) {
 	e.srv.FailNext("GlobalSignOut", 10, cognitotest.FaultThrottle)
 	err = e.store.SignOut(ctx, "garbage")
 	require.ErrorIs(t, err, cognitobridge.ErrUnavailable)
+}
+
+// A client with refresh-token rotation refuses REFRESH_TOKEN_AUTH; with
+// Config.RefreshTokenRotation the store calls GetTokensFromRefreshToken,
+// which needs no username (SECRET_HASH is the client secret itself), and
+// keeps the rotated token.
+func TestRefreshRotatingClient(t *testing.T) {
+	for _, pt := range testtools.PoolTypes {
+		t.Run(pt.Name, func(t *testing.T) {
+			rotating := func(c *envConfig) { c.pool.Server.RefreshTokenRotation = true }
+			e := newEnv(t, withPoolType(pt), rotating)
+			ctx := context.Background()
+			first, err := e.store.Login(ctx, alice, cognitobridge.CreateOptions{EmailVerified: true})
+			require.NoError(t, err)
+			e.session(first)
+
+			_, err = e.store.Refresh(ctx, first.Username, first.RefreshToken)
+			require.ErrorIs(t, err, cognitobridge.ErrMisconfigured, "REFRESH_TOKEN_AUTH is refused on such clients")
+
+			cfg := e.pool.StoreConfig
+			cfg.RefreshTokenRotation = true
+			store, err := cognitobridge.New(cfg)
+			require.NoError(t, err)
+			e.srv.ResetCalls()
+			next, err := store.Refresh(ctx, "", first.RefreshToken)
+			require.NoError(t, err)
+			e.session(next)
+			assert.Equal(t, 1, e.srv.Calls("GetTokensFromRefreshToken"))
+			assert.Equal(t, 1, e.srv.Calls(""))
+			assert.Equal(t, first.Sub, next.Sub)
+			assert.NotEqual(t, first.RefreshToken, next.RefreshToken, "rotated")
+
+			again, err := store.Refresh(ctx, "", next.RefreshToken)
+			require.NoError(t, err, "the rotated token refreshes")
+			e.session(again)
+			_, err = store.Refresh(ctx, "", "not-a-refresh-token")
+			require.ErrorIs(t, err, cognitobridge.ErrNotAuthorized)
+		})
+	}
 }
