@@ -52,21 +52,55 @@
 // sets the email attribute to the username, and marks it verified only
 // when the caller says the address was proven (CreateOptions). Normalize
 // is the one place usernames are normalised; it folds case only on pools
-// the Config declares case-insensitive. The pool
-// needs the provider attribute in its schema (custom:createdByCorbado by
-// default, String, writable by no app client), and the app client needs
+// the Config declares case-insensitive (Config.CaseInsensitiveUsernames),
+// so that a legacy Bob@Example.com stays reachable on either kind. The
+// pool needs the provider attribute in its schema (custom:createdByCorbado
+// by default, String, writable by no app client), and the app client needs
 // ALLOW_CUSTOM_AUTH, ALLOW_REFRESH_TOKEN_AUTH and ALLOW_USER_PASSWORD_AUTH
 // (or ALLOW_ADMIN_USER_PASSWORD_AUTH with Config.PasswordAuthFlow), with
 // the three auth challenge triggers of package challenge attached.
 //
+// Every kind of pool works, and the tests run each (internal/testtools'
+// table of pool types):
+//
+//   - plain usernames: the Cognito username is the address;
+//   - email as a username attribute (the console's "sign in with email"):
+//     Cognito names the user with a UUID equal to its sub. The store
+//     passes the address, answers the challenge and computes SECRET_HASH
+//     over the UUID Cognito reports, and Session.Username and User.Username
+//     carry it;
+//   - email as an alias: Cognito refuses an address as username, so the
+//     store creates the user under a generated UUID with the address as its
+//     verified email, and finds it by the alias afterwards. It creates such
+//     a user only with CreateOptions.EmailVerified, because an unverified
+//     address is no alias: the next Login would not find the user and
+//     would create another. The store supports these pools rather than
+//     refusing them in New because nothing else needs the username to be
+//     the address, and many existing pools are of this kind;
+//   - case-sensitive or not (UsernameConfiguration.CaseSensitive), see
+//     Normalize;
+//   - app clients with or without a secret, and with refresh-token
+//     rotation (Config.RefreshTokenRotation: Refresh then calls
+//     GetTokensFromRefreshToken).
+//
+// The generated password has 99 characters of every class, so it passes
+// any password policy a pool can have. New checks the pool ID offline
+// (format, and region against the SDK client's), so a mistyped ID fails at
+// start-up rather than at the first Login.
+//
 // # Cost in Cognito calls
 //
-// Status 1; StartSession 2; SignInWithPassword 1; AdminSignOut 1; Login 2 for a returning user, 5 for a first
-// login (6 when the app client has PreventUserExistenceErrors); CreateUser 2
-// (AdminCreateUser and AdminSetUserPassword, or AdminGetUser when the user
-// exists), 3 when it repairs a half-created user; VerifyPassword, Refresh
-// and SignOut 1. The SDK's own retries come on top (throttling, 5xx), each
-// an HTTP request; what is left after them is ErrUnavailable.
+// Status 1; StartSession 2; SignInWithPassword 1; AdminSignOut 1;
+// Normalize none. Login 2 for a returning user, 5 for a first login (6
+// when the app client has PreventUserExistenceErrors), 7 when it repairs a
+// half-created user (Cognito answers its challenge with
+// NEW_PASSWORD_REQUIRED). CreateUser 2 (AdminCreateUser and
+// AdminSetUserPassword, or AdminGetUser when the user exists), 3 when it
+// repairs a half-created user, one more on alias pools (the refused
+// address). VerifyPassword, Refresh and SignOut 1; Refresh 3 when given
+// the address on a pool whose usernames differ from it and a client with a
+// secret. The SDK's own retries come on top (throttling, 5xx), each an
+// HTTP request; what is left after them is ErrUnavailable.
 //
 // # Errors
 //
