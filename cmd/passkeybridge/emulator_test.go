@@ -6,6 +6,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -129,4 +130,32 @@ func TestCheckEmulator(t *testing.T) {
 	assert.Contains(t, codes(r.Problems), wire.CodeCaseSensitive)
 	assert.Contains(t, codes(r.Problems), wire.CodeNoClientSecret)
 	assert.Equal(t, []string{wire.CodeUserExistenceErrors}, codes(r.Warnings))
+}
+
+func TestAttributeOptionEmulator(t *testing.T) {
+	b, p := startEmulator(t)
+	code, out, errOut := b.run(t, "setup", "--user-pool-id", p.poolID, "--client-id", p.clientID, "--lambda-arn", p.lambdaARN, "--attribute", "custom:marker")
+	require.Equal(t, exitOK, code, errOut)
+	assert.Contains(t, out, "SchemaAttributes: (unset) → custom:marker (String, mutable)")
+	st := describe(t, b, p)
+	assert.Contains(t, schemaNames(st.pool), "custom:marker")
+	assert.NotContains(t, schemaNames(st.pool), "custom:createdByCorbado")
+
+	code, r := checkJSON(t, b, "--user-pool-id", p.poolID, "--client-id", p.clientID, "--attribute", "marker")
+	assert.Equal(t, exitOK, code, r.Problems)
+	// The default attribute is what this pool lacks.
+	code, r = checkJSON(t, b, "--user-pool-id", p.poolID, "--client-id", p.clientID)
+	assert.Equal(t, exitProblems, code)
+	assert.Equal(t, []string{wire.CodeMissingAttribute}, codes(r.Problems))
+
+	// An attribute of that name but another type is refused: a pool's
+	// attributes cannot be changed.
+	_, err := b.cog.AddCustomAttributes(t.Context(), &cip.AddCustomAttributesInput{UserPoolId: aws.String(p.poolID),
+		CustomAttributes: []types.SchemaAttributeType{{Name: aws.String("level"), AttributeDataType: types.AttributeDataTypeNumber, Mutable: aws.Bool(true)}}})
+	require.NoError(t, err)
+	b.calls.reset()
+	code, _, errOut = b.run(t, "setup", "--user-pool-id", p.poolID, "--client-id", p.clientID, "--lambda-arn", p.lambdaARN, "--attribute", "level")
+	assert.Equal(t, exitProblems, code)
+	assert.Contains(t, errOut, "declares custom:level as Number; the library needs a String attribute")
+	assert.Empty(t, b.calls.mutations())
 }

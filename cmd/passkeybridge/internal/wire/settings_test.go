@@ -2,6 +2,7 @@ package wire
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -175,4 +176,20 @@ func TestDiffSeesPointerZeroes(t *testing.T) {
 	}, diffInputs("c", before, after))
 	// Plain zero values are not sent, so they are not settings.
 	assert.Empty(t, diffInputs("c", &types.UserPoolClientType{RefreshTokenValidity: 0}, after))
+}
+
+// The --json shape is documented in the README; scripts depend on it.
+func TestReportJSONShape(t *testing.T) {
+	b, err := json.Marshal(&Report{UserPoolID: "eu-west-1_A", ClientID: "c", Problems: []Finding{{CodeMissingFlow, "m"}}, Warnings: []Finding{}})
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"ok":false,"userPoolId":"eu-west-1_A","clientId":"c","problems":[{"code":"missing-flow","message":"m"}],"warnings":[]}`, string(b))
+	b, err = json.Marshal(&Report{OK: true, LambdaARN: "arn", Problems: []Finding{}, Warnings: []Finding{}})
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"ok":true,"userPoolId":"","clientId":"","lambdaArn":"arn","problems":[],"warnings":[]}`, string(b))
+}
+
+func TestCustomName(t *testing.T) {
+	assert.Equal(t, "custom:createdByCorbado", customName(""))
+	assert.Equal(t, "custom:marker", customName("marker"))
+	assert.Equal(t, "custom:marker", customName("custom:marker"))
 }
