@@ -45,8 +45,8 @@ type Config struct {
 	// Client calls Cognito. Required. The IAM identity behind it needs
 	// cognito-idp:AdminGetUser, AdminCreateUser, AdminSetUserPassword,
 	// AdminInitiateAuth, AdminRespondToAuthChallenge and (for AdminSignOut)
-	// AdminUserGlobalSignOut on the pool (InitiateAuth and GlobalSignOut
-	// need no IAM permission).
+	// AdminUserGlobalSignOut on the pool (InitiateAuth, GlobalSignOut and
+	// GetTokensFromRefreshToken need no IAM permission).
 	Client CognitoAPI
 
 	// UserPoolID and ClientID name the pool and its app client. Required.

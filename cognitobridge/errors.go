@@ -58,8 +58,10 @@ var (
 // or session string: the SDK puts none of the request in its errors, and
 // neither does this package.
 type Error struct {
-	// Op is the Store operation: "status", "create user",
-	// "verify password", "start session", "login", "refresh", "sign out".
+	// Op is the Store operation: "normalize", "status", "create user",
+	// "verify password", "sign in with password", "start session",
+	// "login", "start session with answer", "login with answer",
+	// "refresh", "sign out", "admin sign out".
 	Op string
 	// Call is the Cognito operation that failed ("AdminInitiateAuth"), or
 	// "" when the failure is not a call's (an ID token rejected).
