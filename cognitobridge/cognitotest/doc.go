@@ -76,8 +76,9 @@
 //     UUID and the given or a generated temporary password;
 //     AdminSetUserPassword{Permanent} makes them CONFIRMED. Passwords follow
 //     the pool's policy (default: 8 characters, upper, lower, digit, symbol;
-//     minimum length 6 to 99; a history of up to 24 earlier passwords) with
-//     Cognito's InvalidPasswordException messages. Attributes must be
+//     minimum length 6 to 99) with Cognito's InvalidPasswordException
+//     messages; with PasswordHistorySize (up to 24) a password among the
+//     user's last ones is refused with PasswordHistoryPolicyViolationException. Attributes must be
 //     standard or in the schema (Config.CustomAttributes,
 //     AddCustomAttributes).
 //   - Pool types, fixed when the pool is made (Cognito developer guide,
@@ -217,6 +218,7 @@
 //     ("Invalid Refresh Token"), the range errors of UpdateUserPool and
 //     UpdateUserPoolClient, "Username should be a phone number.", the
 //     phone-number alias refusal, "Password has previously been used",
+//     "the sign-in attribute cannot be removed",
 //     GetTokensFromRefreshToken's client-secret and reuse messages, and
 //     "Password reset required for the user".
 //   - A disabled user is refused before the password is checked, and before

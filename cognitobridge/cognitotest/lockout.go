@@ -55,7 +55,7 @@ func checkNewPassword(u *user, pw string, st *settings) *apiError {
 		return err
 	}
 	if slices.Contains(recentPasswords(u, st.policy.HistorySize), pw) {
-		return invalidPassword("Password has previously been used")
+		return clientError("PasswordHistoryPolicyViolationException", "Password has previously been used")
 	}
 	return nil
 }

@@ -136,7 +136,12 @@ func (s *Server) updateUserPool(_ context.Context, in *cip.UpdateUserPoolInput) 
 					return enumError(a, "autoVerifiedAttributes.member", a.Values())
 				}
 			}
-			p.AutoVerifiedAttributes = slices.Compact(slices.Sorted(slices.Values(in.AutoVerifiedAttributes)))
+			p.AutoVerifiedAttributes = nil
+			for _, a := range in.AutoVerifiedAttributes {
+				if !slices.Contains(p.AutoVerifiedAttributes, a) {
+					p.AutoVerifiedAttributes = append(p.AutoVerifiedAttributes, a)
+				}
+			}
 		}
 		if in.MfaConfiguration != "" {
 			if !slices.Contains(in.MfaConfiguration.Values(), in.MfaConfiguration) {

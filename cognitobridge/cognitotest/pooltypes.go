@@ -73,7 +73,11 @@ func (s *Server) claimAliases(u *user, create, migrate bool) *apiError {
 			continue
 		}
 		if len(st.usernameAttrs) > 0 {
-			return clientError("UsernameExistsException", "An account with the given "+attr+" already exists.")
+			msg := "An account with the given " + attr + " already exists."
+			if create {
+				return clientError("UsernameExistsException", msg)
+			}
+			return clientError("AliasExistsException", msg)
 		}
 		if u.attrs[attr+"_verified"] != "true" && attr != "preferred_username" {
 			continue // not an alias of u yet

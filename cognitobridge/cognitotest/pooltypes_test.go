@@ -144,6 +144,17 @@ func TestEmailUsernamePool(t *testing.T) {
 	requireAPIError[*types.UserNotFoundException](t, err, "")
 	_, err = passwordLogin(ctx, s, c, "alice@new.example", goodPassword)
 	require.NoError(t, err)
+
+	// Another user's address is taken.
+	_, err = adminCreate(ctx, s, "bob@example.com", nil, false)
+	require.NoError(t, err)
+	_, err = c.AdminUpdateUserAttributes(ctx, &cip.AdminUpdateUserAttributesInput{
+		UserPoolId: aws.String(s.UserPoolID()), Username: aws.String("bob@example.com"),
+		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("alice@new.example")}},
+	})
+	requireAPIError[*types.AliasExistsException](t, err, "An account with the given email already exists.")
+	bob, _ := s.User("bob@example.com")
+	assert.Equal(t, "bob@example.com", bob.Attributes["email"], "the refused update changed nothing")
 }
 
 func TestPhoneUsernamePool(t *testing.T) {

@@ -182,9 +182,9 @@ func TestPasswordHistory(t *testing.T) {
 		})
 		return err
 	}
-	requireAPIError[*types.InvalidPasswordException](t, set(goodPassword), "Password did not conform with policy: Password has previously been used")
+	requireAPIError[*types.PasswordHistoryPolicyViolationException](t, set(goodPassword), "Password has previously been used")
 	require.NoError(t, set("second-password"))
-	requireAPIError[*types.InvalidPasswordException](t, set(goodPassword), "")
+	requireAPIError[*types.PasswordHistoryPolicyViolationException](t, set(goodPassword), "")
 	require.NoError(t, set("third-password"))
 	require.NoError(t, set(goodPassword), "two passwords later the first may come back")
 	_, err := passwordLogin(ctx, s, s.Client(), alice, goodPassword)
