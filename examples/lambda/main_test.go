@@ -12,6 +12,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/passkeybridge/bridge/challenge"
+	"github.com/passkeybridge/bridge/cognitobridge"
+	"github.com/passkeybridge/bridge/cognitobridge/cognitotest"
+	"github.com/passkeybridge/bridge/internal/testtools"
 )
 
 func env(vars map[string]string) func(string) string {
@@ -131,4 +134,33 @@ func TestLambdaRuntimeInvoke(t *testing.T) {
 
 	_, err = invoke.Invoke(t.Context(), []byte(`{"triggerSource":"PostConfirmation_ConfirmSignUp"}`))
 	require.ErrorIs(t, err, challenge.ErrUnsupportedTrigger)
+}
+
+// The binary's handler, configured from its environment, as the triggers
+// of an emulated pool of every type: the store signs users in through it,
+// whether the events name the user by address, UUID or generated name.
+func TestHandlerSignsInOnEveryPoolType(t *testing.T) {
+	key := []byte("0123456789abcdef0123456789abcdef")
+	for _, pt := range testtools.PoolTypes {
+		t.Run(pt.Name, func(t *testing.T) {
+			h, err := newHandler(env(map[string]string{envProofKey: base64.StdEncoding.EncodeToString(key)}))
+			require.NoError(t, err)
+			p := testtools.NewPool(t, testtools.PoolConfig{Type: pt, ProofKey: key, Server: cognitotest.Config{Triggers: h}})
+			sess, err := p.Store.Login(t.Context(), "alice@example.com", cognitobridge.CreateOptions{EmailVerified: true})
+			require.NoError(t, err)
+			assert.Equal(t, "alice@example.com", sess.Email)
+			users := p.Server.Users()
+			require.Len(t, users, 1)
+			assert.Equal(t, users[0].Sub, sess.Sub)
+
+			// A store with another key gets nothing from this Lambda.
+			cfg := p.StoreConfig
+			cfg.Proof, err = challenge.NewHMACProof([]byte("another key, also 32 bytes long!"))
+			require.NoError(t, err)
+			other, err := cognitobridge.New(cfg)
+			require.NoError(t, err)
+			_, err = other.StartSession(t.Context(), "alice@example.com")
+			require.ErrorIs(t, err, cognitobridge.ErrNotAuthorized)
+		})
+	}
 }

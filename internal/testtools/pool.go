@@ -61,6 +61,10 @@ type PoolConfig struct {
 	// Client, UserPoolID, ClientID, ClientSecret, Proof, IDTokens and
 	// CaseInsensitiveUsernames are filled in from the pool.
 	Store cognitobridge.Config
+	// ProofKey is the HMAC proof key of store and triggers; nil means a
+	// fresh random one. Set it to run triggers built elsewhere (the Lambda
+	// binary's) with Server.Triggers.
+	ProofKey []byte
 	// Verifier is what the Lambda triggers check answers with; nil means
 	// the store's HMAC proof. Set it for provider-token mode.
 	Verifier challenge.Verifier
@@ -101,8 +105,11 @@ type Pool struct {
 // call, and closes the emulator when the test ends.
 func NewPool(t testing.TB, cfg PoolConfig) *Pool {
 	t.Helper()
-	key := make([]byte, challenge.MinKeySize)
-	_, _ = rand.Read(key)
+	key := cfg.ProofKey
+	if key == nil {
+		key = make([]byte, challenge.MinKeySize)
+		_, _ = rand.Read(key)
+	}
 	proof, err := challenge.NewHMACProof(key)
 	if err != nil {
 		t.Fatalf("testtools: proof: %v", err)
