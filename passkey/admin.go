@@ -3,6 +3,7 @@ package passkey
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 
 	"github.com/passkeybridge/bridge/cognitobridge"
@@ -19,9 +20,10 @@ import (
 // user itself is kept: the owner gets back in by proving the address and
 // registering a new passkey.
 //
-// A user with no passkeys here is still signed out. An unknown Cognito
-// user is not an error once the passkeys are revoked; anything else that
-// fails is returned, and the call can be repeated.
+// A user with no passkeys here is still signed out, and passkeys whose
+// Cognito user is gone are still revoked; a username that names neither
+// is ErrInvalidRequest. Anything else that fails is returned, and the
+// call can be repeated.
 func (rp *RelyingParty) RevokeUser(ctx context.Context, username string) error {
 	const op = "revoke user"
 	u, err := rp.revokeUser(ctx, username)
@@ -37,9 +39,14 @@ func (rp *RelyingParty) revokeUser(ctx context.Context, username string) (string
 	if err != nil {
 		return "", err
 	}
-	cu, subs, err := rp.subsOf(ctx, u)
+	cu, rec, subs, err := rp.accountOf(ctx, u)
 	if err != nil {
 		return u, err
+	}
+	if cu.Status == cognitobridge.StatusNotExists && rec == nil {
+		// Most likely a typo (or the wrong case on a case-sensitive
+		// pool): say so rather than report a revocation of no one.
+		return u, fmt.Errorf("%w: no Cognito user and no passkeys under this username", ErrInvalidRequest)
 	}
 	if err := rp.revokeAll(ctx, u, "revoked by an administrator"); err != nil {
 		return u, err
@@ -61,14 +68,14 @@ func (rp *RelyingParty) revokeUser(ctx context.Context, username string) (string
 	return u, nil
 }
 
-// subsOf returns username's Cognito user and the subs its grants may be
-// bound to: the Cognito user's now, and the one its passkey record was
-// bound to, if another.
-func (rp *RelyingParty) subsOf(ctx context.Context, username string) (*cognitobridge.User, []string, error) {
+// accountOf returns username's Cognito user, its passkey record (nil for
+// none) and the subs its grants may be bound to: the Cognito user's now,
+// and the one the record was bound to, if another.
+func (rp *RelyingParty) accountOf(ctx context.Context, username string) (*cognitobridge.User, *User, []string, error) {
 	var subs []string
 	cu, err := rp.store.Status(ctx, username)
 	if err != nil {
-		return nil, nil, cognitoError(err)
+		return nil, nil, nil, cognitoError(err)
 	}
 	if cu.Sub != "" {
 		subs = append(subs, cu.Sub)
@@ -76,12 +83,13 @@ func (rp *RelyingParty) subsOf(ctx context.Context, username string) (*cognitobr
 	rec, err := rp.creds.UserByName(ctx, username)
 	switch {
 	case errors.Is(err, ErrNotFound):
+		rec = nil
 	case err != nil:
-		return nil, nil, credentialStoreError("user by name", err)
+		return nil, nil, nil, credentialStoreError("user by name", err)
 	case rec.Sub != "" && rec.Sub != cu.Sub:
 		subs = append(subs, rec.Sub)
 	}
-	return cu, subs, nil
+	return cu, rec, subs, nil
 }
 
 // DeleteUserRecords deletes every record this relying party keeps of
@@ -106,7 +114,7 @@ func (rp *RelyingParty) deleteUserRecords(ctx context.Context, username string) 
 	if err != nil {
 		return "", err
 	}
-	_, subs, err := rp.subsOf(ctx, u)
+	_, _, subs, err := rp.accountOf(ctx, u)
 	if err != nil {
 		return u, err
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/passkeybridge/bridge/cognitobridge"
+	"github.com/passkeybridge/bridge/internal/testtools"
 	"github.com/passkeybridge/bridge/passkey"
 	"github.com/passkeybridge/bridge/passkey/mail"
 	"github.com/passkeybridge/bridge/passkey/mail/mailtest"
@@ -398,4 +399,38 @@ func ExampleRelyingParty_ListPasskeys() {
 	// Output:
 	// 0 passkeys
 	// true
+}
+
+// TestManageOnEveryPoolType: management and the admin API find the user
+// by the ID token's address on every kind of pool, also where Cognito's
+// username is a UUID or differs from the address.
+func TestManageOnEveryPoolType(t *testing.T) {
+	for _, pt := range testtools.PoolTypes {
+		t.Run(pt.Name, func(t *testing.T) {
+			h := newHarnessOn(t, pt)
+			ctx := context.Background()
+			const email = "ada@example.com"
+			a := h.authenticator()
+			h.newUser(a, email)
+			second, sess := h.addPasskey(a, email)
+
+			list := h.list(sess.IDToken)
+			require.Len(t, list, 2)
+			require.Equal(t, http.StatusNoContent, h.rename(sess.IDToken, b64u(second.id), "Phone").status)
+			require.Equal(t, http.StatusNoContent, h.deletePasskey(sess.IDToken, b64u(a.creds[0].id)).status)
+			list = h.list(sess.IDToken)
+			require.Len(t, list, 1)
+			assert.Equal(t, "Phone", list[0].Name)
+
+			require.NoError(t, h.rp.RevokeUser(ctx, email))
+			h.signsInNowhere(t, a, email)
+			_, err := h.store.Refresh(ctx, sess.Username, sess.RefreshToken)
+			assert.Error(t, err, "signed out everywhere")
+
+			h.deleteUser(email)
+			require.NoError(t, h.rp.DeleteUserRecords(ctx, email))
+			_, err = h.creds.UserByName(ctx, email)
+			assert.ErrorIs(t, err, passkey.ErrNotFound)
+		})
+	}
 }
