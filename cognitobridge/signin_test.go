@@ -3,6 +3,7 @@ package cognitobridge_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/stretchr/testify/assert"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/passkeybridge/bridge/cognitobridge"
 	"github.com/passkeybridge/bridge/cognitobridge/cognitotest"
+	"github.com/passkeybridge/bridge/internal/testtools"
 )
 
 func TestSignInWithPassword(t *testing.T) {
@@ -166,4 +168,28 @@ func TestAdminSignOut(t *testing.T) {
 	e.srv.FailNext("AdminUserGlobalSignOut", 10, cognitotest.FaultThrottle)
 	err = e.store.AdminSignOut(ctx, alice)
 	require.ErrorIs(t, err, cognitobridge.ErrUnavailable)
+}
+
+// Cognito locks a user out after five wrong passwords; the right one is
+// then refused as well, alike for VerifyPassword and SignInWithPassword,
+// until the lockout ends. The emulator's clock is injected: no waiting.
+func TestPasswordLockout(t *testing.T) {
+	clock := testtools.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	e := newEnv(t, withSecret, func(c *envConfig) { c.pool.Server.Now = clock.Now })
+	ctx := context.Background()
+	e.passwordUser(t, alice, alicePW)
+	for range 5 {
+		_, err := e.store.SignInWithPassword(ctx, alice, wrongPW)
+		require.ErrorIs(t, err, cognitobridge.ErrWrongPassword)
+	}
+	_, err := e.store.SignInWithPassword(ctx, alice, alicePW)
+	require.ErrorIs(t, err, cognitobridge.ErrWrongPassword, "locked out: the right password is refused too")
+	ok, err := e.store.VerifyPassword(ctx, alice, alicePW)
+	require.NoError(t, err, "a lockout is no outage")
+	assert.False(t, ok)
+
+	clock.Advance(2 * time.Second)
+	sess, err := e.store.SignInWithPassword(ctx, alice, alicePW)
+	require.NoError(t, err, "the lockout ended")
+	e.session(sess)
 }
