@@ -39,7 +39,8 @@ var (
 
 	// ErrNotAuthorized means Cognito refused: a custom challenge it did
 	// not accept, an unexpected challenge (MFA, NEW_PASSWORD_REQUIRED),
-	// an invalid or revoked refresh or access token.
+	// an invalid or revoked refresh or access token, a user who must reset
+	// the password (RESET_REQUIRED) or is not confirmed (UNCONFIRMED).
 	ErrNotAuthorized = errors.New("cognitobridge: not authorized")
 
 	// ErrWrongPassword means SignInWithPassword's password is not the
@@ -202,6 +203,11 @@ func classify(err error) error {
 		return ErrNotAuthorized
 	case code == codeUserNotFound:
 		return ErrUserNotFound
+	case code == codePasswordResetRequired, code == codeUserNotConfirmed:
+		// RESET_REQUIRED and UNCONFIRMED users: Cognito signs them in
+		// by no flow until they reset or confirm, and the store does not
+		// do either on their behalf.
+		return ErrNotAuthorized
 	case ae.ErrorFault() == smithy.FaultServer:
 		return ErrUnavailable
 	}

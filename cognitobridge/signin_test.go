@@ -193,3 +193,37 @@ func TestPasswordLockout(t *testing.T) {
 	require.NoError(t, err, "the lockout ended")
 	e.session(sess)
 }
+
+// Users an administrator reset (RESET_REQUIRED) or who never confirmed a
+// sign-up (UNCONFIRMED) sign in by no flow, and the store neither resets,
+// confirms nor replaces them: every operation says so with its own
+// sentinel, none of them an outage or a setup fault.
+func TestUserStates(t *testing.T) {
+	for _, st := range []types.UserStatusType{types.UserStatusTypeResetRequired, types.UserStatusTypeUnconfirmed} {
+		t.Run(string(st), func(t *testing.T) {
+			e := newEnv(t, withSecret)
+			ctx := context.Background()
+			e.passwordUser(t, alice, alicePW)
+			require.True(t, e.srv.SetUserStatus(alice, st))
+
+			_, err := e.store.Login(ctx, alice, cognitobridge.CreateOptions{EmailVerified: true})
+			require.ErrorIs(t, err, cognitobridge.ErrNotAuthorized)
+			_, err = e.store.StartSession(ctx, alice)
+			require.ErrorIs(t, err, cognitobridge.ErrNotAuthorized)
+			_, err = e.store.SignInWithPassword(ctx, alice, alicePW)
+			require.ErrorIs(t, err, cognitobridge.ErrWrongPassword)
+			ok, err := e.store.VerifyPassword(ctx, alice, alicePW)
+			require.NoError(t, err)
+			assert.False(t, ok)
+			u, err := e.store.Status(ctx, alice)
+			require.NoError(t, err)
+			assert.Equal(t, cognitobridge.StatusExists, u.Status)
+			assert.Equal(t, string(st), u.CognitoStatus)
+
+			assert.Equal(t, 0, e.srv.Calls("AdminCreateUser"))
+			assert.Equal(t, 0, e.srv.Calls("AdminSetUserPassword"))
+			got, _ := e.srv.User(alice)
+			assert.Equal(t, st, got.Status, "left as the administrator set it")
+		})
+	}
+}
