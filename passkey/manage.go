@@ -135,10 +135,19 @@ func (rp *RelyingParty) renamePasskey(ctx context.Context, m *manager, id, name 
 // provider) or an address Cognito holds as verified (email_verified, read
 // from Cognito at the time of the call, not from the token), to which an
 // emailed code or link signs the user in again. Otherwise the call fails
-// with ErrLastPasskey: deleting it would lock the owner out for good, and
-// whoever took over the session would have locked them out. A user in
-// that position proves the address first (email/start, email/verify), which
-// marks it verified. The address gets a notice mail.
+// with ErrLastPasskey: deleting it could lock the owner out for good, or
+// let whoever took over the session do so. The rule reads Cognito's
+// email_verified and nothing else: this relying party creates users only
+// after an address proof, with email_verified=true, so it binds accounts
+// made elsewhere (an import, an administrator) whose address nobody
+// confirmed; the service confirms such an address in Cognito
+// (AdminUpdateUserAttributes) when it has reason to. The address gets a
+// notice mail.
+//
+// Like every management call, it takes an ID token, which Cognito cannot
+// revoke: a signed-out session's ID token still manages passkeys until it
+// expires (an hour by default). What it can do is bounded by the rule
+// above, and each deletion is mailed to the address.
 func (rp *RelyingParty) DeletePasskey(ctx context.Context, idToken, id string) error {
 	const op = "delete passkey"
 	m, err := rp.manager(ctx, idToken)
