@@ -3,6 +3,7 @@ package passkey
 import (
 	"bytes"
 	"context"
+	crand "crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -41,7 +42,7 @@ var _ DynamoAPI = (*dynamodb.Client)(nil)
 // (DynamoTableInput creates it), holding four kinds of items:
 //
 //	pk                     sk       attributes
-//	HANDLE#<user handle>   HANDLE   username (S), record (S: the User as JSON), rev (N), v (N: 2)
+//	HANDLE#<user handle>   HANDLE   username (S), record (S: the User as JSON), rev (N), v (N: 2), w (B)
 //	USER#<username>        USER     handle (B), v (N: 2)
 //	CRED#<credential ID>   CRED     username (S)
 //	SUB#<Cognito sub>      SUB      username (S), handle (B)
@@ -53,7 +54,9 @@ var _ DynamoAPI = (*dynamodb.Client)(nil)
 // each other (UpdateUser runs the change again on the newer record). The
 // USER item is the username's claim and the way from a name to the
 // handle; the CRED items claim credential IDs, the SUB items find a user
-// by Cognito sub (a reader checks the record's own sub).
+// by Cognito sub (a reader checks the record's own sub). w marks the write
+// that made the record, so that a write the SDK retried after its answer
+// was lost knows that its first try succeeded.
 //
 // A registration is one TransactWriteItems: the credential ID's claim
 // (attribute_not_exists), the USER item (new, or left as it is) and the
@@ -130,6 +133,7 @@ const (
 	attrRecord   = "record"
 	attrRev      = "rev"
 	attrVersion  = "v"
+	attrWrite    = "w"
 
 	prefixUser   = "USER#"
 	prefixHandle = "HANDLE#"
@@ -485,6 +489,9 @@ func (s *DynamoStore) DeleteUser(ctx context.Context, username string) error {
 			return err
 		}
 		cur, err := s.readByName(ctx, username)
+		if errors.Is(err, ErrNotFound) && attempt > 0 {
+			return nil // deleted by the try before (its answer lost) or by another
+		}
 		if err != nil {
 			return err
 		}
@@ -534,9 +541,14 @@ func (s *DynamoStore) writeUser(ctx context.Context, cur *dynamoUser, next *User
 	if cur != nil {
 		rev = cur.rev + 1
 	}
+	// The write's own mark, so that a retry can tell its first try from
+	// another writer's identical record.
+	token := make([]byte, 12)
+	_, _ = crand.Read(token)
 	recordItem := map[string]types.AttributeValue{
 		attrPK: str(prefixHandle + b64(handle)), attrSK: str(skHandle),
 		attrUsername: str(name), attrRecord: str(string(rec)), attrRev: num(rev), attrVersion: num(recordVersion),
+		attrWrite: bin(token),
 	}
 	userItem := map[string]types.AttributeValue{
 		attrPK: str(prefixUser + name), attrSK: str(skUser),
@@ -593,6 +605,13 @@ func (s *DynamoStore) writeUser(ctx context.Context, cur *dynamoUser, next *User
 	}
 	if failed != nil {
 		s.revs.drop(name)
+		// The SDK retries a call whose answer was lost; when the first
+		// try was written, the retry fails its conditions against it.
+		if s.recordIs(ctx, handle, rev, token) {
+			failed = nil
+		}
+	}
+	if failed != nil {
 		return writeResult{
 			credTaken:   credIndex >= 0 && failed[credIndex],
 			handleTaken: handleIndex >= 0 && failed[handleIndex] && !failed[handleIndex-1],
@@ -603,6 +622,18 @@ func (s *DynamoStore) writeUser(ctx context.Context, cur *dynamoUser, next *User
 		s.unbindSub(ctx, oldSub, next)
 	}
 	return writeResult{ok: true}, nil
+}
+
+// recordIs reports whether the record under handle is rev, as the write
+// marked token wrote it.
+func (s *DynamoStore) recordIs(ctx context.Context, handle []byte, rev int64, token []byte) bool {
+	item, err := s.get(ctx, prefixHandle+b64(handle), skHandle)
+	if err != nil {
+		return false
+	}
+	got, _ := binaryAttr(item, attrWrite)
+	n, err := numberAttr(item, attrRev)
+	return err == nil && n == rev && bytes.Equal(got, token)
 }
 
 // recordDelete is the deletion of cur's record: under the rev read, or,

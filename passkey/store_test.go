@@ -825,3 +825,46 @@ func TestDynamoStoreErrors(t *testing.T) {
 		})
 	}
 }
+
+// retryingDynamo sends every write twice and answers with the second: what
+// the SDK does when the answer to a write that succeeded is lost.
+type retryingDynamo struct{ passkey.DynamoAPI }
+
+func (r retryingDynamo) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	_, _ = r.DynamoAPI.PutItem(ctx, in, o...)
+	return r.DynamoAPI.PutItem(ctx, in, o...)
+}
+
+func (r retryingDynamo) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	_, _ = r.DynamoAPI.TransactWriteItems(ctx, in, o...)
+	return r.DynamoAPI.TransactWriteItems(ctx, in, o...)
+}
+
+func (r retryingDynamo) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, o ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
+	_, _ = r.DynamoAPI.DeleteItem(ctx, in, o...)
+	return r.DynamoAPI.DeleteItem(ctx, in, o...)
+}
+
+func TestDynamoStoreRetriedWrites(t *testing.T) {
+	// A write whose first try succeeded is not reported as lost to a
+	// race, nor applied twice.
+	ctx := context.Background()
+	client := newMoto(t)
+	table := freshTable("passkeys")
+	createTable(t, client, passkey.DynamoTableInput(table))
+	s := newDynamoStore(t, retryingDynamo{client}, table)
+
+	h := randomBytes(32)
+	c := testCredential(0)
+	require.NoError(t, s.AddCredential(ctx, "ada@example.com", h, "sub-ada", c))
+	require.NoError(t, s.AddCredential(ctx, "ada@example.com", h, "sub-ada", testCredential(0)))
+	require.NoError(t, s.UpdateUser(ctx, "ada@example.com", signCountRule(c.ID, 1)))
+	require.NoError(t, s.UpdateUser(ctx, "ada@example.com", bindSub("sub-ada-2")))
+	u, err := newDynamoStore(t, client, table).UserBySub(ctx, "sub-ada-2")
+	require.NoError(t, err)
+	assert.Len(t, u.Credentials, 2)
+	assert.EqualValues(t, 1, credentialByID(t, u, c.ID).SignCount)
+	require.NoError(t, s.DeleteUser(ctx, "ada@example.com"))
+	_, err = s.UserByName(ctx, "ada@example.com")
+	assert.ErrorIs(t, err, passkey.ErrNotFound)
+}
