@@ -3,6 +3,7 @@ package passkey_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"testing"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/passkeybridge/bridge/cognitobridge"
 	"github.com/passkeybridge/bridge/passkey"
 )
 
@@ -220,25 +222,92 @@ func TestEveryErrorWrapsOneSentinel(t *testing.T) {
 			return err
 		}, passkey.ErrUnavailable},
 	}
-	sentinels := []error{
-		passkey.ErrInvalidRequest, passkey.ErrCeremony, passkey.ErrVerification, passkey.ErrUnknownCredential,
-		passkey.ErrSignCount, passkey.ErrStepUpRequired, passkey.ErrNotAuthorized, passkey.ErrWrongPassword,
-		passkey.ErrNoPasskeys, passkey.ErrUserExists, passkey.ErrCredentialExists, passkey.ErrUserDisabled,
-		passkey.ErrBusy, passkey.ErrProof, passkey.ErrOtherBrowser, passkey.ErrRevoked, passkey.ErrUnavailable,
-		passkey.ErrInternal,
-	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := tt.call()
 			require.Error(t, err)
-			n := 0
-			for _, s := range sentinels {
-				if errors.Is(err, s) {
-					n++
-				}
-			}
+			n := countPublic(err)
 			assert.Equal(t, 1, n, "%v wraps %d sentinels", err, n)
 			assert.ErrorIs(t, err, tt.want)
+		})
+	}
+}
+
+// publicSentinels are the sentinels of which every error wraps one.
+var publicSentinels = []error{
+	passkey.ErrInvalidRequest, passkey.ErrCeremony, passkey.ErrVerification, passkey.ErrUnknownCredential,
+	passkey.ErrSignCount, passkey.ErrStepUpRequired, passkey.ErrNotAuthorized, passkey.ErrWrongPassword,
+	passkey.ErrNoPasskeys, passkey.ErrUserExists, passkey.ErrCredentialExists, passkey.ErrUserDisabled,
+	passkey.ErrBusy, passkey.ErrProof, passkey.ErrOtherBrowser, passkey.ErrRevoked, passkey.ErrUnavailable,
+	passkey.ErrInternal,
+}
+
+func countPublic(err error) int {
+	n := 0
+	for _, s := range publicSentinels {
+		if errors.Is(err, s) {
+			n++
+		}
+	}
+	return n
+}
+
+// failingAccounts is an AccountStore whose every call fails with err.
+type failingAccounts struct{ err error }
+
+func (f failingAccounts) Normalize(u string) (string, error) { return u, nil }
+func (f failingAccounts) Status(context.Context, string) (*cognitobridge.User, error) {
+	return nil, f.err
+}
+func (f failingAccounts) Login(context.Context, string, cognitobridge.CreateOptions) (*cognitobridge.Session, error) {
+	return nil, f.err
+}
+func (f failingAccounts) StartSession(context.Context, string) (*cognitobridge.Session, error) {
+	return nil, f.err
+}
+func (f failingAccounts) Refresh(context.Context, string, string) (*cognitobridge.Session, error) {
+	return nil, f.err
+}
+func (f failingAccounts) SignInWithPassword(context.Context, string, string) (*cognitobridge.Session, error) {
+	return nil, f.err
+}
+func (f failingAccounts) SignOut(context.Context, string) error      { return f.err }
+func (f failingAccounts) AdminSignOut(context.Context, string) error { return f.err }
+
+// TestCognitoErrorsMapToOneSentinel: every cognitobridge sentinel (and
+// none) reaches the caller as exactly one passkey sentinel, never as an
+// unnamed 500.
+func TestCognitoErrorsMapToOneSentinel(t *testing.T) {
+	h := newHarness(t)
+	tests := []struct {
+		cause error
+		want  error
+	}{
+		{cognitobridge.ErrUnavailable, passkey.ErrUnavailable},
+		{cognitobridge.ErrMisconfigured, passkey.ErrInternal},
+		{cognitobridge.ErrUserDisabled, passkey.ErrUserDisabled},
+		{cognitobridge.ErrUserNotFound, passkey.ErrNotAuthorized},
+		{cognitobridge.ErrNotAuthorized, passkey.ErrNotAuthorized},
+		{cognitobridge.ErrWrongPassword, passkey.ErrWrongPassword},
+		{cognitobridge.ErrInvalidUsername, passkey.ErrInvalidRequest},
+		{errors.New("cognitobridge: something new"), passkey.ErrInternal},
+		{context.DeadlineExceeded, passkey.ErrUnavailable},
+	}
+	for _, tt := range tests {
+		t.Run(tt.cause.Error(), func(t *testing.T) {
+			rp, err := passkey.New(passkey.Config{
+				RPID: testRPID, RPDisplayName: "Example", RPOrigins: []string{testOrigin},
+				Store: failingAccounts{fmt.Errorf("wrapped: %w", tt.cause)}, Credentials: h.creds,
+			})
+			require.NoError(t, err)
+			_, err = rp.SignInWithPassword(context.Background(), "a@example.com", "Pass-word-123")
+			assert.ErrorIs(t, err, tt.want)
+			assert.ErrorIs(t, err, tt.cause, "the cause stays in the chain")
+			assert.Equal(t, 1, countPublic(err), "%v", err)
+			err = rp.SignOut(context.Background(), "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4IiwidG9rZW5fdXNlIjoiYWNjZXNzIn0.x")
+			if !errors.Is(tt.cause, cognitobridge.ErrNotAuthorized) {
+				assert.Equal(t, 1, countPublic(err), "%v", err)
+			}
 		})
 	}
 }

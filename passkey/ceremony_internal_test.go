@@ -144,6 +144,41 @@ func TestGrantEpochs(t *testing.T) {
 	}
 }
 
+func TestSentinelAnswers(t *testing.T) {
+	// The HTTP answer of every sentinel, pinned: a change here changes
+	// what pages and clients see.
+	tests := []struct {
+		err    error
+		status int
+		code   string
+	}{
+		{ErrInvalidRequest, 400, "invalid_request"},
+		{ErrCeremony, 400, "ceremony_invalid"},
+		{ErrVerification, 401, "verification_failed"},
+		{ErrUnknownCredential, 401, "unknown_credential"},
+		{ErrSignCount, 401, "sign_count"},
+		{ErrStepUpRequired, 401, "step_up_required"},
+		{ErrNotAuthorized, 401, "not_authorized"},
+		{ErrWrongPassword, 401, "wrong_password"},
+		{ErrNoPasskeys, 404, "no_passkeys"},
+		{ErrUserExists, 409, "user_exists"},
+		{ErrCredentialExists, 409, "credential_exists"},
+		{ErrUserDisabled, 403, "user_disabled"},
+		{ErrBusy, 429, "busy"},
+		{ErrProof, 401, "proof_invalid"},
+		{ErrOtherBrowser, 401, "link_other_browser"},
+		{ErrRevoked, 401, "passkey_revoked"},
+		{ErrUnavailable, 503, "unavailable"},
+		{ErrInternal, 500, "internal"},
+	}
+	require.Len(t, publicErrors, len(tests), "every sentinel is pinned")
+	for _, tt := range tests {
+		pe := publicErrorFor(fmt.Errorf("x: %w", tt.err))
+		assert.Equal(t, tt.status, pe.status, "%v", tt.err)
+		assert.Equal(t, tt.code, pe.code, "%v", tt.err)
+	}
+}
+
 func TestSealedRefreshTokens(t *testing.T) {
 	rp := internalRP(t, &testClock{t: time.Unix(1_700_000_000, 0)})
 	sealed, err := rp.seal("refresh-token-value")
