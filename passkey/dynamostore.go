@@ -454,13 +454,20 @@ func (s *DynamoStore) UpdateUser(ctx context.Context, username string, change fu
 		if err := backOff(ctx, attempt); err != nil {
 			return err
 		}
-		if cur == nil {
+		cached := cur != nil
+		if !cached {
 			var err error
 			if cur, err = s.readByName(ctx, username); err != nil {
 				return err
 			}
 		}
 		next, err := applyChange(cur.user, change)
+		if err != nil && cached {
+			// The remembered record may be behind the table: only a
+			// verdict on what the table holds counts.
+			cur = nil
+			continue
+		}
 		if err != nil {
 			return err
 		}

@@ -663,6 +663,17 @@ func TestDynamoStoreInstances(t *testing.T) {
 	assert.Len(t, u.Credentials, 2, "b's passkey survives a's stale record")
 	assert.EqualValues(t, 2, credentialByID(t, u, c.ID).SignCount, "both logins count")
 
+	// A change that fails on what a remembers, but not on the table, is
+	// run on the table's record.
+	_, err = a.UserByName(ctx, "ada@example.com")
+	require.NoError(t, err)
+	third := testCredential(0)
+	require.NoError(t, b.AddCredential(ctx, "ada@example.com", h, "sub-ada", third))
+	require.NoError(t, a.UpdateUser(ctx, "ada@example.com", bumpCounter(third.ID)))
+	u, err = b.UserByName(ctx, "ada@example.com")
+	require.NoError(t, err)
+	assert.EqualValues(t, 1, credentialByID(t, u, third.ID).SignCount)
+
 	// a deleted and re-registered user: a's remembered record is gone.
 	_, err = a.UserByName(ctx, "ada@example.com")
 	require.NoError(t, err)
