@@ -238,7 +238,7 @@ var publicSentinels = []error{
 	passkey.ErrInvalidRequest, passkey.ErrCeremony, passkey.ErrVerification, passkey.ErrUnknownCredential,
 	passkey.ErrSignCount, passkey.ErrStepUpRequired, passkey.ErrNotAuthorized, passkey.ErrWrongPassword,
 	passkey.ErrNoPasskeys, passkey.ErrUserExists, passkey.ErrCredentialExists, passkey.ErrUserDisabled,
-	passkey.ErrBusy, passkey.ErrProof, passkey.ErrOtherBrowser, passkey.ErrRevoked, passkey.ErrUnavailable,
+	passkey.ErrBusy, passkey.ErrProof, passkey.ErrOtherBrowser, passkey.ErrRevoked, passkey.ErrLastPasskey, passkey.ErrUnavailable,
 	passkey.ErrInternal,
 }
 

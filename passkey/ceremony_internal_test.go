@@ -168,6 +168,7 @@ func TestSentinelAnswers(t *testing.T) {
 		{ErrProof, 401, "proof_invalid"},
 		{ErrOtherBrowser, 401, "link_other_browser"},
 		{ErrRevoked, 401, "passkey_revoked"},
+		{ErrLastPasskey, 409, "last_passkey"},
 		{ErrUnavailable, 503, "unavailable"},
 		{ErrInternal, 500, "internal"},
 	}

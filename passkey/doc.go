@@ -127,7 +127,7 @@
 // (ErrInvalidRequest, ErrCeremony, ErrVerification, ErrUnknownCredential,
 // ErrSignCount, ErrStepUpRequired, ErrNotAuthorized, ErrWrongPassword,
 // ErrNoPasskeys, ErrUserExists, ErrCredentialExists, ErrUserDisabled,
-// ErrBusy, ErrProof, ErrOtherBrowser, ErrRevoked, ErrUnavailable,
+// ErrBusy, ErrProof, ErrOtherBrowser, ErrRevoked, ErrLastPasskey, ErrUnavailable,
 // ErrInternal) and its cause. The handlers answer each with a fixed
 // status and body ({"error":"proof_invalid","message":…}) and log the
 // cause. No password, token, grant, code, link or ceremony ID is ever
