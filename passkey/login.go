@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 
 	"github.com/go-webauthn/webauthn/protocol"
 	"github.com/go-webauthn/webauthn/webauthn"
@@ -170,7 +171,7 @@ func (rp *RelyingParty) verifyAssertion(ctx context.Context, c ceremony, asserti
 func checkUsable(u *User, id []byte) error {
 	for _, c := range u.Credentials {
 		if bytes.Equal(c.ID, id) {
-			if !c.Revoked.IsZero() {
+			if !c.usable() {
 				return fmt.Errorf("%w: the credential was revoked", ErrRevoked)
 			}
 			return nil
@@ -194,23 +195,19 @@ func loginView(u *User, flags protocol.AuthenticatorFlags) *User {
 		return u
 	}
 	v := *u
-	v.Credentials = slicesClone(u.Credentials)
+	// A copy, so that the view never writes into the record.
+	v.Credentials = slices.Clone(u.Credentials)
 	for i := range v.Credentials {
 		v.Credentials[i].BackupEligible = true
 	}
 	return &v
 }
 
-// slicesClone copies creds so that a view never writes into the record.
-func slicesClone(creds []Credential) []Credential {
-	return append([]Credential(nil), creds...)
-}
-
 // usableCredentials returns u's credentials that are not revoked.
 func usableCredentials(u *User) []Credential {
 	var out []Credential
 	for _, c := range u.Credentials {
-		if c.Revoked.IsZero() {
+		if c.usable() {
 			out = append(out, c)
 		}
 	}
