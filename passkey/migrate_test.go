@@ -288,3 +288,71 @@ func TestDynamoStoreIgnoresLeftovers(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, u.Credentials, 1)
 }
+
+func TestVersion1PasskeysSignIn(t *testing.T) {
+	// The passkeys in the fixtures sign in through the relying party, on
+	// each store that reads them, and their records get their users' subs.
+	stores := []struct {
+		name     string
+		keysFile string
+		open     func(t *testing.T) passkey.CredentialStore
+	}{
+		{"FileStore", "filestore-v1-keys.json", func(t *testing.T) passkey.CredentialStore {
+			path := filepath.Join(t.TempDir(), "passkeys.json")
+			b, err := os.ReadFile(filepath.Join("testdata", "filestore-v1.json"))
+			require.NoError(t, err)
+			require.NoError(t, os.WriteFile(path, b, 0o600))
+			s, err := passkey.OpenFileStore(path)
+			require.NoError(t, err)
+			return s
+		}},
+		{"BoltStore migrated", "filestore-v1-keys.json", func(t *testing.T) passkey.CredentialStore {
+			path := filepath.Join(t.TempDir(), "passkeys.json")
+			b, err := os.ReadFile(filepath.Join("testdata", "filestore-v1.json"))
+			require.NoError(t, err)
+			require.NoError(t, os.WriteFile(path, b, 0o600))
+			return openBolt(t, path)
+		}},
+		{"DynamoStore", "dynamostore-v1-keys.json", func(t *testing.T) passkey.CredentialStore {
+			client := newMoto(t)
+			table := freshTable("passkeys")
+			createTable(t, client, passkey.DynamoTableInput(table))
+			loadDynamoFixture(t, client, table, "dynamostore-v1.json")
+			return newDynamoStore(t, client, table)
+		}},
+	}
+	for _, st := range stores {
+		t.Run(st.name, func(t *testing.T) {
+			h := newHarness(t, func(c *passkey.Config) { c.Credentials = st.open(t) })
+			// The users the old code created in Cognito.
+			h.passwordUser("ada@example.com", "Unused-Pass-word-1")
+			h.passwordUser("bob@example.com", "Unused-Pass-word-2")
+
+			ada := legacyAuthenticator(t, st.keysFile, "ada@example.com")
+			sess := h.loginWithName(ada, "ada@example.com").Session
+			bob := legacyAuthenticator(t, st.keysFile, "bob@example.com")
+			bobSess := h.loginDiscoverable(bob, bob.creds[0]).Session
+
+			ctx := context.Background()
+			rec, err := h.creds.UserBySub(ctx, h.validClaims(sess).Subject)
+			require.NoError(t, err, "ada's record is bound to her sub")
+			assert.Equal(t, "ada@example.com", rec.Username)
+			used := 0
+			for _, c := range ada.creds {
+				got := credentialByID(t, rec, c.id)
+				assert.Equal(t, c.signCount, got.SignCount)
+				if !got.LastUsed.IsZero() {
+					used++
+				}
+			}
+			assert.Equal(t, 1, used, "the passkey that signed in is marked used")
+			rec, err = h.creds.UserBySub(ctx, h.validClaims(bobSess).Subject)
+			require.NoError(t, err)
+			assert.Equal(t, "bob@example.com", rec.Username)
+			assert.True(t, rec.Credentials[0].BackupEligible && rec.Credentials[0].BackupState)
+
+			// ada's second passkey, never used, signs in too.
+			h.loginDiscoverable(ada, ada.creds[1])
+		})
+	}
+}
