@@ -19,6 +19,8 @@ func FuzzServeHTTP(f *testing.F) {
 	ops := []string{
 		"AdminInitiateAuth", "InitiateAuth", "AdminRespondToAuthChallenge", "RespondToAuthChallenge",
 		"AdminCreateUser", "AdminUpdateUserAttributes", "AdminSetUserPassword", "GetUser",
+		"UpdateUserPool", "UpdateUserPoolClient", "AddCustomAttributes", "GetTokensFromRefreshToken",
+		"UpdateUserAttributes", "DescribeUserPool",
 	}
 	seeds := []string{
 		``, `{}`, `null`, `[]`, `{"UserPoolId":1}`, `{"AuthParameters":{"USERNAME":null}}`,
@@ -27,6 +29,11 @@ func FuzzServeHTTP(f *testing.F) {
 		`{"ClientId":"` + s.ClientID() + `","ChallengeName":"CUSTOM_CHALLENGE","Session":"abc","ChallengeResponses":{"USERNAME":"a","ANSWER":"b"}}`,
 		`{"UserPoolId":"` + s.UserPoolID() + `","Username":"x","UserAttributes":[{"Name":null},{"Name":"email","Value":"\u0000"}]}`,
 		`{"AccessToken":"a.b.c"}`, `{"UserPoolId":"` + s.UserPoolID() + `","Username":"` + alice + `","Password":" x "}`,
+		`{"UserPoolId":"` + s.UserPoolID() + `","Policies":{"PasswordPolicy":null,"SignInPolicy":{}},"LambdaConfig":{"PreSignUp":"arn:aws:lambda:x:1:function:f","CustomSMSSender":{}},"MfaConfiguration":"ON"}`,
+		`{"UserPoolId":"` + s.UserPoolID() + `","ClientId":"` + s.ClientID() + `","TokenValidityUnits":{"IdToken":"weeks"},"RefreshTokenRotation":{},"ReadAttributes":["sub"]}`,
+		`{"UserPoolId":"` + s.UserPoolID() + `","CustomAttributes":[{"Name":"custom:","AttributeDataType":"Number"},{}]}`,
+		`{"ClientId":"` + s.ClientID() + `","RefreshToken":"","ClientSecret":null}`,
+		`{"AccessToken":"a.b.c","UserAttributes":[{"Name":"name","Value":"x"}]}`,
 	}
 	for i, seed := range seeds {
 		f.Add(uint8(i), seed)
