@@ -61,13 +61,13 @@ const migrateBatch = 1000
 
 // migratedSuffix is appended to the name of a JSON FileStore file that
 // OpenBoltStore migrated; the file is kept there, as it was.
-const migratedSuffix = ".filestore-v1"
+const migratedSuffix = ".filestore"
 
 // OpenBoltStore opens the store kept at path, creating it (and its
 // directory, mode 0700) if need be. A FileStore JSON file at path is
 // migrated: its users are written to a new bbolt file, which then
-// replaces it; the JSON file is kept beside it, its name followed by
-// ".filestore-v1" (or the version it has). Close the store when done.
+// replaces it (keeping its name); the JSON file is kept beside it, its
+// name followed by ".filestore". Close the store when done.
 func OpenBoltStore(path string) (*BoltStore, error) {
 	if path == "" {
 		return nil, errors.New("passkey: bolt store: empty path")
@@ -103,26 +103,50 @@ func openBolt(path string) (*bolt.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("passkey: bolt store %s: %w", path, err)
 	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketMeta, bucketUsers, bucketHandles, bucketCreds, bucketSubs} {
+	if err := initBolt(db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("passkey: bolt store %s: %w", path, err)
+	}
+	return db, nil
+}
+
+var boltBuckets = [][]byte{bucketMeta, bucketUsers, bucketHandles, bucketCreds, bucketSubs}
+
+// initBolt makes the buckets of a new file, and checks the version of one
+// made before; a file that has them all is not written to.
+func initBolt(db *bolt.DB) error {
+	ready := false
+	err := db.View(func(tx *bolt.Tx) error {
+		for _, name := range boltBuckets {
+			if tx.Bucket(name) == nil {
+				return nil
+			}
+		}
+		ready = true
+		return checkBoltVersion(tx.Bucket(bucketMeta).Get(keyVersion))
+	})
+	if err != nil || ready {
+		return err
+	}
+	return db.Update(func(tx *bolt.Tx) error {
+		for _, name := range boltBuckets {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
 		}
 		meta := tx.Bucket(bucketMeta)
-		switch v := meta.Get(keyVersion); {
-		case v == nil:
-			return meta.Put(keyVersion, []byte{recordVersion})
-		case len(v) != 1 || v[0] != recordVersion:
-			return fmt.Errorf("unsupported version %v", v)
+		if v := meta.Get(keyVersion); v != nil {
+			return checkBoltVersion(v)
 		}
-		return nil
+		return meta.Put(keyVersion, []byte{recordVersion})
 	})
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("passkey: bolt store %s: %w", path, err)
+}
+
+func checkBoltVersion(v []byte) error {
+	if len(v) != 1 || v[0] != recordVersion {
+		return fmt.Errorf("unsupported version %v", v)
 	}
-	return db, nil
+	return nil
 }
 
 // holdsJSON reports whether path is a JSON document (a FileStore's): its

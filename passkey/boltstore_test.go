@@ -77,7 +77,7 @@ func TestBoltStoreMigratesFileStore(t *testing.T) {
 
 		s := openBolt(t, path)
 		checkLegacyUsers(t, s, "filestore-v1-keys.json")
-		kept, err := os.ReadFile(path + ".filestore-v1")
+		kept, err := os.ReadFile(path + ".filestore")
 		require.NoError(t, err)
 		assert.Equal(t, orig, kept, "the JSON file is kept as it was")
 		require.NoError(t, s.Close())
@@ -240,4 +240,20 @@ func runBoltChild(path string) {
 		w.Write(append(b, '\n'))
 		w.Flush()
 	}
+}
+
+func TestBoltStoreRefusesAnotherVersion(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "passkeys.db")
+	s, err := passkey.OpenBoltStore(path)
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+	db, err := bolt.Open(path, 0o600, nil)
+	require.NoError(t, err)
+	require.NoError(t, db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte("meta")).Put([]byte("version"), []byte{3})
+	}))
+	require.NoError(t, db.Close())
+	_, err = passkey.OpenBoltStore(path)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "unsupported version")
 }
