@@ -79,6 +79,7 @@ func (st *settings) derive() {
 	st.writable = st.attributeSet(c.WriteAttributes, false)
 	st.preventExistenceErrors = c.PreventUserExistenceErrors == types.PreventUserExistenceErrorTypesEnabled
 	st.rotation = c.RefreshTokenRotation != nil && c.RefreshTokenRotation.Feature == types.FeatureTypeEnabled
+	st.rotationGrace = 0
 	if st.rotation {
 		st.rotationGrace = time.Duration(aws.ToInt32(c.RefreshTokenRotation.RetryGracePeriodSeconds)) * time.Second
 	}
