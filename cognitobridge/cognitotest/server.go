@@ -46,12 +46,17 @@ const (
 // Config describes the one user pool and the one app client a Server
 // emulates. The zero value is a pool like the bridge's: no client secret,
 // user existence errors not prevented, the custom attribute
-// "custom:createdByCorbado", the four flows the bridge uses, and no
-// CUSTOM_AUTH triggers.
+// "custom:createdByCorbado", the four flows the bridge uses, no CUSTOM_AUTH
+// triggers, case-sensitive plain usernames, and Cognito's defaults for
+// everything else (see DescribeUserPool and DescribeUserPoolClient).
 type Config struct {
 	// Triggers serves the Define, Create and Verify auth challenge
-	// triggers, usually a *challenge.Handler. Nil: CUSTOM_AUTH fails as on
-	// a pool without them.
+	// triggers, usually a *challenge.Handler; the pool's LambdaConfig then
+	// names DefaultTriggerARN for all three. Nil: the LambdaConfig names
+	// none and CUSTOM_AUTH fails as on a pool without them, until an
+	// UpdateUserPool names functions for all three, which then run
+	// Triggers. (Nil with a LambdaConfig naming them still fails: there is
+	// no function to run.)
 	Triggers Lambda
 
 	// ClientSecret gives the app client a secret; then every auth call must
