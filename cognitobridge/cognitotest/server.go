@@ -52,11 +52,13 @@ const (
 type Config struct {
 	// Triggers serves the Define, Create and Verify auth challenge
 	// triggers, usually a *challenge.Handler; the pool's LambdaConfig then
-	// names DefaultTriggerARN for all three. Nil: the LambdaConfig names
-	// none and CUSTOM_AUTH fails as on a pool without them, until an
-	// UpdateUserPool names functions for all three, which then run
-	// Triggers. (Nil with a LambdaConfig naming them still fails: there is
-	// no function to run.)
+	// names DefaultTriggerARN for all three. CUSTOM_AUTH runs Triggers
+	// while the LambdaConfig names a function (any) for each of the three:
+	// an UpdateUserPool that drops them turns it off, as in Cognito, and
+	// one that names them again turns it back on. (To start with a pool
+	// that has Triggers but no custom-auth triggers configured, send
+	// LegacyPool(…, "") first.) Nil: CUSTOM_AUTH always fails, as on a
+	// pool without triggers.
 	Triggers Lambda
 
 	// ClientSecret gives the app client a secret; then every auth call must
