@@ -11,7 +11,11 @@ import (
 // waits until it answers, and stops it when the test ends. It returns the
 // endpoint, such as http://127.0.0.1:40123, for the SDK's BaseEndpoint.
 // Tests use it for DynamoDB transactions (TransactWriteItems), which
-// dynalite does not emulate.
+// dynalite does not emulate, for Cognito as a second emulator nobody here
+// wrote (cognitobridge's moto conformance suite, cognitotest's settings
+// check), and for Lambda permissions (cmd/passkeybridge). Its Cognito
+// differs from AWS in known ways: REFERENCE.md lists them and the tests
+// that use it check each.
 //
 // When moto_server is missing the test is skipped, or fails under CI=true
 // (see Missing).
