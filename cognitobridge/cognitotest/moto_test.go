@@ -97,3 +97,60 @@ func TestSettingsAgainstMoto(t *testing.T) {
 		})
 	}
 }
+
+// TestClientSettingsAgainstMoto: UpdateUserPoolClient resets what it is
+// not given on AWS and on the emulator; moto 5.2.1 merges the update into
+// the client instead, so a tool tested only on moto would not notice that
+// it drops a setting.
+func TestClientSettingsAgainstMoto(t *testing.T) {
+	endpoint := testtools.StartMoto(t)
+	if endpoint == "" {
+		return
+	}
+	ctx := context.Background()
+	moto := cip.New(cip.Options{
+		Region: "us-east-1", BaseEndpoint: aws.String(endpoint), RetryMaxAttempts: 1,
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{AccessKeyID: "testing", SecretAccessKey: "testing"}, nil
+		}),
+	})
+	pool, err := moto.CreateUserPool(ctx, &cip.CreateUserPoolInput{PoolName: aws.String("legacy")})
+	require.NoError(t, err)
+	poolID := aws.ToString(pool.UserPool.Id)
+	app, err := moto.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{UserPoolId: aws.String(poolID), ClientName: aws.String("web")})
+	require.NoError(t, err)
+	clientID := aws.ToString(app.UserPoolClient.ClientId)
+	s := newServer(t, cognitotest.Config{})
+
+	flowsOnly := func(pool, client string) *cip.UpdateUserPoolClientInput {
+		return &cip.UpdateUserPoolClientInput{
+			UserPoolId: aws.String(pool), ClientId: aws.String(client),
+			ExplicitAuthFlows: []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowCustomAuth, types.ExplicitAuthFlowsTypeAllowRefreshTokenAuth},
+		}
+	}
+	for _, c := range []struct {
+		client      *cip.Client
+		pool, app   string
+		keepsLegacy bool
+	}{
+		{moto, poolID, clientID, true},
+		{s.Client(), s.UserPoolID(), s.ClientID(), false},
+	} {
+		_, err := c.client.UpdateUserPoolClient(ctx, cognitotest.LegacyClient(c.pool, c.app))
+		require.NoError(t, err)
+		_, err = c.client.UpdateUserPoolClient(ctx, flowsOnly(c.pool, c.app))
+		require.NoError(t, err)
+		out, err := c.client.DescribeUserPoolClient(ctx, &cip.DescribeUserPoolClientInput{UserPoolId: aws.String(c.pool), ClientId: aws.String(c.app)})
+		require.NoError(t, err)
+		got := out.UserPoolClient
+		assert.Equal(t, flowsOnly(c.pool, c.app).ExplicitAuthFlows, got.ExplicitAuthFlows)
+		if c.keepsLegacy {
+			assert.Equal(t, []string{"https://legacy.example.com/callback", "https://legacy.example.com/app"}, got.CallbackURLs,
+				"moto's known quirk no longer holds: it resets the client now")
+			continue
+		}
+		assert.Nil(t, got.CallbackURLs)
+		assert.Nil(t, got.ReadAttributes)
+		assert.Equal(t, types.PreventUserExistenceErrorTypesLegacy, got.PreventUserExistenceErrors)
+	}
+}
