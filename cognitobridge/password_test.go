@@ -13,36 +13,45 @@ import (
 	"github.com/passkeybridge/bridge/cognitobridge/cognitotest"
 )
 
-func TestVerifyPassword(t *testing.T) {
-	flows := []types.AuthFlowType{types.AuthFlowTypeUserPasswordAuth, types.AuthFlowTypeAdminUserPasswordAuth}
-	for _, flow := range flows {
+func TestVerifyPassword(t *testing.T) { eachPasswordFlow(t, testVerifyPassword) }
+
+// eachPasswordFlow runs test on a pool whose client has a secret, once per
+// password flow, with and without PreventUserExistenceErrors.
+func eachPasswordFlow(t *testing.T, test func(*testing.T, *env)) {
+	for _, flow := range []types.AuthFlowType{types.AuthFlowTypeUserPasswordAuth, types.AuthFlowTypeAdminUserPasswordAuth} {
 		for _, prevent := range []bool{false, true} {
 			name := string(flow)
 			if prevent {
 				name += "/PreventUserExistenceErrors"
 			}
 			t.Run(name, func(t *testing.T) {
-				e := newEnv(t, withSecret, func(c *envConfig) {
+				test(t, newEnv(t, withSecret, func(c *envConfig) {
 					c.pool.Store.PasswordAuthFlow = flow
 					c.pool.Server.PreventUserExistenceErrors = prevent
-				})
-				testVerifyPassword(t, e)
+				}))
 			})
 		}
 	}
 }
 
-func testVerifyPassword(t *testing.T, e *env) {
-	ctx := context.Background()
+// passwordUsers arranges the users the password tests sign in: alice with
+// alicePW, carol disabled, mfa@ behind MFA, invited@ waiting for a password,
+// and bob created by the store.
+func passwordUsers(t *testing.T, e *env) {
 	e.passwordUser(t, alice, alicePW)
 	e.passwordUser(t, "carol@example.com", alicePW)
 	e.disable(t, "carol@example.com")
 	e.passwordUser(t, "mfa@example.com", alicePW)
 	require.True(t, e.srv.RequireMFA("mfa@example.com"))
 	e.passwordUser(t, "invited@example.com", "")
-	created, err := e.store.CreateUser(ctx, bob, cognitobridge.CreateOptions{})
+	created, err := e.store.CreateUser(context.Background(), bob, cognitobridge.CreateOptions{})
 	require.NoError(t, err)
 	require.NotNil(t, created)
+}
+
+func testVerifyPassword(t *testing.T, e *env) {
+	ctx := context.Background()
+	passwordUsers(t, e)
 
 	tests := []struct {
 		name      string

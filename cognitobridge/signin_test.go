@@ -14,33 +14,11 @@ import (
 	"github.com/passkeybridge/bridge/internal/testtools"
 )
 
-func TestSignInWithPassword(t *testing.T) {
-	for _, flow := range []types.AuthFlowType{types.AuthFlowTypeUserPasswordAuth, types.AuthFlowTypeAdminUserPasswordAuth} {
-		for _, prevent := range []bool{false, true} {
-			name := string(flow)
-			if prevent {
-				name += "/PreventUserExistenceErrors"
-			}
-			t.Run(name, func(t *testing.T) {
-				e := newEnv(t, withSecret, func(c *envConfig) {
-					c.pool.Store.PasswordAuthFlow = flow
-					c.pool.Server.PreventUserExistenceErrors = prevent
-				})
-				testSignInWithPassword(t, e)
-			})
-		}
-	}
-}
+func TestSignInWithPassword(t *testing.T) { eachPasswordFlow(t, testSignInWithPassword) }
 
 func testSignInWithPassword(t *testing.T, e *env) {
 	ctx := context.Background()
-	e.passwordUser(t, alice, alicePW)
-	e.passwordUser(t, "carol@example.com", alicePW)
-	e.disable(t, "carol@example.com")
-	e.passwordUser(t, "mfa@example.com", alicePW)
-	require.True(t, e.srv.RequireMFA("mfa@example.com"))
-	_, err := e.store.CreateUser(ctx, bob, cognitobridge.CreateOptions{})
-	require.NoError(t, err)
+	passwordUsers(t, e)
 
 	t.Run("right password: one call, one session", func(t *testing.T) {
 		e.srv.ResetCalls()
@@ -75,6 +53,7 @@ func testSignInWithPassword(t *testing.T, e *env) {
 		{name: "wrong password", username: alice, password: wrongPW, wantErr: cognitobridge.ErrWrongPassword, wantCalls: 1},
 		{name: "unknown user", username: nobody, password: alicePW, wantErr: cognitobridge.ErrWrongPassword, wantCalls: 1},
 		{name: "provider-created user", username: bob, password: alicePW, wantErr: cognitobridge.ErrWrongPassword, wantCalls: 1},
+		{name: "invited user", username: "invited@example.com", password: alicePW, wantErr: cognitobridge.ErrWrongPassword, wantCalls: 1},
 		{name: "disabled user, right password", username: "carol@example.com", password: alicePW, wantErr: cognitobridge.ErrUserDisabled, wantCalls: 1},
 		{name: "MFA user, right password", username: "mfa@example.com", password: alicePW, wantErr: cognitobridge.ErrNotAuthorized, wantCalls: 1},
 		{name: "empty password", username: alice, password: "", wantErr: cognitobridge.ErrWrongPassword},
