@@ -163,7 +163,11 @@
 //     opaque refresh token. Refreshing gives new ID and access tokens with
 //     the same origin_jti and auth_time, and no refresh token (but with
 //     rotation). GlobalSignOut, AdminUserGlobalSignOut and AdminDisableUser
-//     revoke a user's refresh tokens and earlier access tokens.
+//     revoke a user's refresh tokens and earlier access tokens. The issuer
+//     is the original form, the updated one with Config.UpdatedIssuer
+//     ("https://issuer-cognito-idp.<region>…", IssuerConfigurationType in
+//     the API reference), and with Config.ReplicaRegion the replica's
+//     region in the original form (aws-jwt-verify#282/#285).
 //   - Wire: errors as {"__type", "message"} plus X-Amzn-ErrorType, HTTP 400,
 //     or 500 for InternalErrorException; UnknownOperationException,
 //     SerializationException for undecodable bodies, AWS-style validation
@@ -206,8 +210,9 @@
 //     OFF needs an SmsConfiguration in the same update. An update that
 //     leaves out PoolName or UserPoolTier keeps them (the API reference does
 //     not say), and so does one that leaves out the multi-Region
-//     IssuerConfiguration and KeyConfiguration. UpdateUserPoolClient keeps
-//     the client's name when not given.
+//     IssuerConfiguration and KeyConfiguration; an update that changes the
+//     issuer type is refused. UpdateUserPoolClient keeps the client's name
+//     when not given.
 //   - Messages without a public trace are plausible guesses: CUSTOM_AUTH
 //     flow not enabled, missing ANSWER / NEW_PASSWORD / REFRESH_TOKEN /
 //     Session, sub in attributes, invalid boolean attributes, Create without

@@ -201,8 +201,12 @@ func (s *Server) updateUserPool(_ context.Context, in *cip.UpdateUserPoolInput) 
 		p.DeviceConfiguration = in.DeviceConfiguration
 		p.AccountRecoverySetting = in.AccountRecoverySetting
 		p.UserPoolAddOns = in.UserPoolAddOns
-		if in.IssuerConfiguration != nil {
-			p.IssuerConfiguration = in.IssuerConfiguration
+		if ic := in.IssuerConfiguration; ic != nil {
+			if p.IssuerConfiguration == nil || ic.Type != p.IssuerConfiguration.Type {
+				// The issuer is fixed when the Server starts
+				// (Config.UpdatedIssuer).
+				return invalidParameter("cognitotest: changing the issuer configuration is not emulated")
+			}
 		}
 		if in.KeyConfiguration != nil {
 			p.KeyConfiguration = in.KeyConfiguration

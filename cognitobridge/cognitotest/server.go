@@ -93,6 +93,17 @@ type Config struct {
 	// Region is the pool's region; default "us-east-1".
 	Region string
 
+	// UpdatedIssuer gives the pool the newer issuer form
+	// (IssuerConfiguration UPDATED): tokens' iss is
+	// "https://issuer-cognito-idp.<Region>.amazonaws.com/<pool ID>".
+	UpdatedIssuer bool
+
+	// ReplicaRegion makes the Server answer as the pool's Multi-Region
+	// replica in that region. With the original issuer form its tokens' iss
+	// names the replica's region, not the pool's (aws-jwt-verify#282/#285);
+	// with UpdatedIssuer it names the pool's. The pool ID keeps Region.
+	ReplicaRegion string
+
 	// CustomAttributes declares the pool's custom attributes, without the
 	// "custom:" prefix. Nil means {"createdByCorbado"}; an empty non-nil
 	// slice declares none.
@@ -230,6 +241,9 @@ func NewServer(cfg Config) (*Server, error) {
 	if !regionPattern.MatchString(s.region) {
 		return nil, fmt.Errorf("cognitotest: invalid region %q", s.region)
 	}
+	if r := cfg.ReplicaRegion; r != "" && (!regionPattern.MatchString(r) || r == s.region) {
+		return nil, fmt.Errorf("cognitotest: invalid replica region %q", r)
+	}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -248,7 +262,14 @@ func NewServer(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.settings.Store(st)
-	s.issuer = "https://cognito-idp." + s.region + ".amazonaws.com/" + s.poolID
+	switch {
+	case cfg.UpdatedIssuer:
+		s.issuer = "https://issuer-cognito-idp." + s.region + ".amazonaws.com/" + s.poolID
+	case cfg.ReplicaRegion != "":
+		s.issuer = "https://cognito-idp." + cfg.ReplicaRegion + ".amazonaws.com/" + s.poolID
+	default:
+		s.issuer = "https://cognito-idp." + s.region + ".amazonaws.com/" + s.poolID
+	}
 
 	key := cfg.SigningKey
 	if key == nil {

@@ -300,6 +300,10 @@ func (s *Server) initialSettings(cfg Config, now time.Time) (*settings, error) {
 	pool.CreationDate = aws.Time(now)
 	pool.LastModifiedDate = aws.Time(now)
 	pool.UserPoolTier = types.UserPoolTierTypeEssentials
+	pool.IssuerConfiguration = &types.IssuerConfigurationType{Type: types.IssuerTypeOriginal}
+	if cfg.UpdatedIssuer {
+		pool.IssuerConfiguration.Type = types.IssuerTypeUpdated
+	}
 
 	names := cfg.CustomAttributes
 	if names == nil {

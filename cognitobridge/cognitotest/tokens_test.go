@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -207,4 +209,37 @@ func TestTokensValidateWithJWKS(t *testing.T) {
 			require.ErrorIs(t, err, jwks.ErrInvalidToken)
 		})
 	}
+}
+
+// TestIssuerForms: the updated issuer form, and a Multi-Region replica
+// whose tokens name the replica's region with the original form.
+func TestIssuerForms(t *testing.T) {
+	for name, tt := range map[string]struct {
+		cfg  cognitotest.Config
+		want string
+		typ  types.IssuerType
+	}{
+		"original": {cognitotest.Config{Region: "eu-west-1"}, "https://cognito-idp.eu-west-1.amazonaws.com/", types.IssuerTypeOriginal},
+		"updated":  {cognitotest.Config{Region: "eu-west-1", UpdatedIssuer: true}, "https://issuer-cognito-idp.eu-west-1.amazonaws.com/", types.IssuerTypeUpdated},
+		"replica":  {cognitotest.Config{Region: "eu-west-1", ReplicaRegion: "us-east-2"}, "https://cognito-idp.us-east-2.amazonaws.com/", types.IssuerTypeOriginal},
+		"replica, updated issuer": {cognitotest.Config{Region: "eu-west-1", ReplicaRegion: "us-east-2", UpdatedIssuer: true},
+			"https://issuer-cognito-idp.eu-west-1.amazonaws.com/", types.IssuerTypeUpdated},
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := newServer(t, tt.cfg)
+			assert.True(t, strings.HasPrefix(s.UserPoolID(), "eu-west-1_"), "the pool ID keeps the pool's region")
+			assert.Equal(t, tt.want+s.UserPoolID(), s.Issuer())
+			createUser(t, s, alice, nil)
+			res := tokensFor(t, s, alice)
+			assert.Equal(t, s.Issuer(), claimsOf(t, aws.ToString(res.IdToken))["iss"])
+			assert.Equal(t, s.Issuer(), claimsOf(t, aws.ToString(res.AccessToken))["iss"])
+			_, err := s.Client().GetUser(context.Background(), &cip.GetUserInput{AccessToken: res.AccessToken})
+			require.NoError(t, err)
+			out, err := s.Client().DescribeUserPool(context.Background(), &cip.DescribeUserPoolInput{UserPoolId: aws.String(s.UserPoolID())})
+			require.NoError(t, err)
+			assert.Equal(t, tt.typ, out.UserPool.IssuerConfiguration.Type)
+		})
+	}
+	_, err := cognitotest.NewServer(cognitotest.Config{SigningKey: testKey(), Region: "eu-west-1", ReplicaRegion: "eu-west-1"})
+	assert.ErrorContains(t, err, "replica region")
 }
