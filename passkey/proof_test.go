@@ -2,7 +2,9 @@ package passkey_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -16,7 +18,7 @@ func TestCodeSixthTry(t *testing.T) {
 	const u = "tries@example.com"
 	id, m := h.startProof(h.browser, u)
 	for i := range passkey.DefaultMaxCodeTries {
-		r := h.post("email/verify", map[string]string{"proof": id, "code": "00000000"[:7] + string(rune('0'+i))})
+		r := h.post("email/verify", map[string]string{"proof": id, "code": wrongCode(m.code, i)})
 		require.Equal(t, "proof_invalid", r.errorCode(), "try %d: %s", i+1, r.body)
 	}
 	// The right code, on the 6th try, is refused; so is the link.
@@ -35,7 +37,7 @@ func TestCodeOnFifthTry(t *testing.T) {
 	h := newHarness(t)
 	id, m := h.startProof(h.browser, "fifth@example.com")
 	for range passkey.DefaultMaxCodeTries - 1 {
-		require.Equal(t, "proof_invalid", h.post("email/verify", map[string]string{"proof": id, "code": "99999999"}).errorCode())
+		require.Equal(t, "proof_invalid", h.post("email/verify", map[string]string{"proof": id, "code": wrongCode(m.code, 0)}).errorCode())
 	}
 	h.signedIn(h.post("email/verify", map[string]string{"proof": id, "code": m.code}))
 }
@@ -196,4 +198,32 @@ func TestMagicLinkSignInWithoutPasskey(t *testing.T) {
 	again := h.signedIn(h.post("email/verify", map[string]string{"link": m.link}))
 	assert.Equal(t, h.validClaims(first.Session).Subject, h.validClaims(again.Session).Subject)
 	assert.False(t, again.Recovery)
+}
+
+func TestConcurrentGuessesShareTheTries(t *testing.T) {
+	// Guesses sent at once get no more tries between them than one after
+	// the other: each is counted before it is compared.
+	h := newHarness(t)
+	id, m := h.startProof(h.browser, "race@example.com")
+	const n = 20
+	var wg sync.WaitGroup
+	for i := range n {
+		guess := wrongCode(m.code, i)
+		wg.Go(func() {
+			r := h.post("email/verify", map[string]string{"proof": id, "code": guess})
+			assert.Equal(t, "proof_invalid", r.errorCode())
+		})
+	}
+	wg.Wait()
+	r := h.post("email/verify", map[string]string{"proof": id, "code": m.code})
+	assert.Equal(t, "proof_invalid", r.errorCode(), "the right code after the tries ran out")
+}
+
+// wrongCode returns the i-th code of the mail's length that is not code.
+func wrongCode(code string, i int) string {
+	g := fmt.Sprintf("%0*d", len(code), i)
+	if g == code {
+		g = fmt.Sprintf("%0*d", len(code), i+1_000)
+	}
+	return g
 }
