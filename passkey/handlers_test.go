@@ -655,7 +655,7 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 		flipBit(t, response(m), "signature", -1)
 	})))
 	proofID, m := h.startProof(h.browser, u)
-	h.post("email/verify", map[string]string{"proof": proofID, "code": "00000000"})
+	h.post("email/verify", map[string]string{"proof": proofID, "code": wrongCode(m.code, 0)})
 	h.post("email/verify", map[string]string{"link": m.link + "x"})
 	ok := h.signedIn(h.post("email/verify", map[string]string{"link": m.link}))
 	h.post("signout", "", bearer(sess.AccessToken)...)
