@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -433,4 +434,42 @@ func TestManageOnEveryPoolType(t *testing.T) {
 			assert.ErrorIs(t, err, passkey.ErrNotFound)
 		})
 	}
+}
+
+// TestDeleteLastTwoAtOnce: two deletions racing for the last two passkeys
+// of an account without another way in cannot both win.
+func TestDeleteLastTwoAtOnce(t *testing.T) {
+	h := newHarness(t)
+	const email = "ada@example.com"
+	a := h.authenticator()
+	h.newUser(a, email)
+	_, sess := h.addPasskey(a, email)
+	h.setEmailVerified(email, false)
+
+	statuses := make(chan int, 2)
+	var wg sync.WaitGroup
+	for _, c := range a.creds {
+		wg.Go(func() {
+			// h.post's require calls must stay on the test goroutine.
+			req, _ := http.NewRequest(http.MethodPost, h.srv.URL+"/passkey/passkeys/delete",
+				strings.NewReader(fmt.Sprintf(`{"id":%q}`, b64u(c.id))))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+sess.IDToken)
+			resp, err := h.newBrowser().Do(req)
+			if err != nil {
+				statuses <- 0
+				return
+			}
+			_ = resp.Body.Close()
+			statuses <- resp.StatusCode
+		})
+	}
+	wg.Wait()
+	close(statuses)
+	var got []int
+	for s := range statuses {
+		got = append(got, s)
+	}
+	assert.ElementsMatch(t, []int{http.StatusNoContent, http.StatusConflict}, got)
+	assert.Equal(t, 1, h.storedCredentials(email))
 }
