@@ -21,6 +21,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/passkeybridge/bridge/cognitobridge"
 )
 
 // tryRegister registers a new passkey of a from browser as far as the
@@ -188,56 +190,81 @@ func TestAttackSquatUnprovenAddress(t *testing.T) {
 // Attack 1b: the squatter's passkey after the owner recovers. Today's
 // code let a squatter sign up passkey-first for an address it never
 // proved; such a record (no sub) and Cognito user (email_verified=true,
-// made by the provider) may exist. The owner proves the address, which
-// is recovery, registers a passkey of their own and deletes the
-// squatter's: the squatter's passkey signs in no more.
+// made by the provider) may exist. The owner recovers the account, by an
+// address proof (recovery: a grant for a passkey of their own) or with a
+// password (Cognito's own reset), finds the squatter's passkey in the
+// list and deletes it: the squatter's passkey signs in no more.
 func TestAttackSquattersPasskeyAfterRecovery(t *testing.T) {
-	h := newHarness(t)
 	const victim = "victim@example.com"
-	ctx := context.Background()
+	for _, tt := range []struct {
+		name    string
+		recover func(h *harness) *cognitobridge.Session // returns the owner's session
+		keeps   int                                     // passkeys the owner has at the end
+	}{
+		{"by an address proof", func(h *harness) *cognitobridge.Session {
+			owner := h.newBrowser()
+			proofID, m := h.startProof(owner, victim)
+			r := h.postFrom(owner, "email/verify", map[string]string{"proof": proofID, "code": m.code})
+			require.Equal(h.t, http.StatusOK, r.status, "%s", r.body)
+			var in signedIn
+			require.NoError(h.t, json.Unmarshal(r.body, &in))
+			require.NotEmpty(h.t, in.Grant)
+			assert.True(h.t, in.Recovery, "a proof for an account with passkeys is recovery")
+			assert.Contains(h.t, h.notice(victim).Subject, "recovered")
 
-	// The squatter's passkey, planted as today's code wrote it: register
-	// one for an address of the squatter's, then move the record to the
-	// victim's address without a sub.
-	squatter := h.authenticator()
-	h.newUser(squatter, "squatter@example.com")
-	rec, err := h.creds.UserByName(ctx, "squatter@example.com")
-	require.NoError(t, err)
-	require.NoError(t, h.creds.DeleteUser(ctx, "squatter@example.com"))
-	planted := rec.Credentials[0]
-	require.NoError(t, h.creds.AddCredential(ctx, victim, rec.Handle, "", planted))
-	_, err = h.cognito.AddUser(victim, "Unknown-Random-Password-1", map[string]string{
-		"email": victim, "email_verified": "true", "custom:createdByCorbado": "true",
-	})
-	require.NoError(t, err)
-	h.loginWithName(squatter, victim) // the squatter is in, as today
+			b := h.beginFrom(owner, "registration/begin", map[string]string{"grant": in.Grant})
+			cred, _ := h.authenticator().create(h.t, b.PublicKey)
+			sess := h.session(h.postFrom(owner, "registration/finish", finishBody(b.Ceremony, cred)))
+			h.notice(victim) // passkey added
+			return sess
+		}, 1},
+		{"with a password", func(h *harness) *cognitobridge.Session {
+			const password = "Owner-Reset-Password-1"
+			h.adminCognito(func(ctx context.Context, c *cip.Client, pool *string) error {
+				_, err := c.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{
+					UserPoolId: pool, Username: aws.String(victim), Password: aws.String(password), Permanent: true,
+				})
+				return err
+			})
+			in := h.signedIn(h.postFrom(h.newBrowser(), "password", map[string]string{"username": victim, "password": password}))
+			assert.Empty(h.t, in.Grant, "a password adds no passkey to an account that has one")
+			return in.Session
+		}, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t)
+			ctx := context.Background()
 
-	// The owner proves the address: recovery.
-	owner := h.newBrowser()
-	proofID, m := h.startProof(owner, victim)
-	r := h.postFrom(owner, "email/verify", map[string]string{"proof": proofID, "code": m.code})
-	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
-	var rec1 signedIn
-	require.NoError(t, json.Unmarshal(r.body, &rec1))
-	require.NotEmpty(t, rec1.Grant)
-	assert.True(t, rec1.Recovery, "a proof for an account with passkeys is recovery")
-	assert.Contains(t, h.notice(victim).Subject, "recovered")
+			// The squatter's passkey, planted as today's code wrote it:
+			// register one for an address of the squatter's, then move
+			// the record to the victim's address without a sub.
+			squatter := h.authenticator()
+			h.newUser(squatter, "squatter@example.com")
+			rec, err := h.creds.UserByName(ctx, "squatter@example.com")
+			require.NoError(t, err)
+			require.NoError(t, h.creds.DeleteUser(ctx, "squatter@example.com"))
+			planted := rec.Credentials[0]
+			require.NoError(t, h.creds.AddCredential(ctx, victim, rec.Handle, "", planted))
+			_, err = h.cognito.AddUser(victim, "Unknown-Random-Password-1", map[string]string{
+				"email": victim, "email_verified": "true", "custom:createdByCorbado": "true",
+			})
+			require.NoError(t, err)
+			h.loginWithName(squatter, victim) // the squatter is in, as today
 
-	ownerKey := h.authenticator()
-	b := h.beginFrom(owner, "registration/begin", map[string]string{"grant": rec1.Grant})
-	cred, _ := ownerKey.create(t, b.PublicKey)
-	sess := h.session(h.postFrom(owner, "registration/finish", finishBody(b.Ceremony, cred)))
-	h.notice(victim) // passkey added
+			sess := tt.recover(h)
 
-	// The owner's list shows the squatter's passkey; the owner deletes it.
-	list := h.list(sess.IDToken)
-	require.Len(t, list, 2)
-	r = h.deletePasskey(sess.IDToken, b64u(planted.ID))
-	require.Equal(t, http.StatusNoContent, r.status, "%s", r.body)
+			// The owner's list shows the squatter's passkey; the owner
+			// deletes it.
+			list := h.list(sess.IDToken)
+			require.Len(t, list, tt.keeps+1)
+			r := h.deletePasskey(sess.IDToken, b64u(planted.ID))
+			require.Equal(t, http.StatusNoContent, r.status, "%s", r.body)
 
-	h.signsInNowhere(t, squatter, victim)
-	assert.Equal(t, []string{b64u(ownerKey.creds[0].id)}, h.storedIDs(victim))
-	h.loginDiscoverable(ownerKey, ownerKey.creds[0])
+			h.signsInNowhere(t, squatter, victim)
+			assert.Len(t, h.storedIDs(victim), tt.keeps)
+			assert.NotContains(t, h.storedIDs(victim), b64u(planted.ID))
+		})
+	}
 }
 
 // beginFrom is begin from another browser.
