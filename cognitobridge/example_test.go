@@ -64,9 +64,9 @@ func Example() {
 	defer srv.Close()
 	ctx := context.Background()
 
-	// A passkey provider has verified the user: sign them in. The first
-	// login creates the Cognito user.
-	sess, err := store.Login(ctx, "ada@example.com", cognitobridge.CreateOptions{})
+	// A passkey provider has verified the user and the address: sign them
+	// in. The first login creates the Cognito user, with email_verified.
+	sess, err := store.Login(ctx, "ada@example.com", cognitobridge.CreateOptions{EmailVerified: true})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -168,4 +168,47 @@ func disableForExample(srv *cognitotest.Server, username string) {
 	if err != nil {
 		log.Fatal(err)
 	}
+}
+
+func ExampleStore_Normalize() {
+	store, srv := exampleStore() // a case-sensitive pool: the zero Config
+	defer srv.Close()
+	for _, typed := range []string{"  Ada@Example.com ", "not an address"} {
+		name, err := store.Normalize(typed)
+		fmt.Printf("%q %v\n", name, errors.Is(err, cognitobridge.ErrInvalidUsername))
+	}
+	// Output:
+	// "Ada@Example.com" false
+	// "" true
+}
+
+func ExampleStore_SignInWithPassword() {
+	store, srv := exampleStore()
+	defer srv.Close()
+	ctx := context.Background()
+	// A user who signed up with a password before the bridge.
+	if _, err := srv.AddUser("grace@example.com", "Legacy-Passw0rd!", map[string]string{"email": "grace@example.com", "email_verified": "true"}); err != nil {
+		log.Fatal(err)
+	}
+
+	// One Cognito call, one session.
+	sess, err := store.SignInWithPassword(ctx, "grace@example.com", "Legacy-Passw0rd!")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("signed in:", sess.Email, "as", sess.Username)
+
+	_, err = store.SignInWithPassword(ctx, "grace@example.com", "a guess")
+	fmt.Println(errors.Is(err, cognitobridge.ErrWrongPassword))
+
+	// Sign the user out everywhere, as a back office would.
+	if err := store.AdminSignOut(ctx, "grace@example.com"); err != nil {
+		log.Fatal(err)
+	}
+	_, err = store.Refresh(ctx, sess.Username, sess.RefreshToken)
+	fmt.Println(errors.Is(err, cognitobridge.ErrNotAuthorized))
+	// Output:
+	// signed in: grace@example.com as grace@example.com
+	// true
+	// true
 }
