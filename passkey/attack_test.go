@@ -368,6 +368,7 @@ func TestAttackSignedOutSession(t *testing.T) {
 
 			assert.Equal(t, []string{b64u(owner.creds[0].id)}, h.storedIDs(email))
 			h.signsInNowhere(t, thiefKey, email)
+			h.noSecrets(held.Grant, held.Session.IDToken, held.Session.AccessToken, held.Session.RefreshToken)
 		})
 	}
 }

@@ -344,6 +344,7 @@ func TestManageNeedsTheAccountsOwnToken(t *testing.T) {
 		try(t, http.StatusForbidden, "user_disabled", bearer(sess.IDToken)...)
 	})
 	assert.Equal(t, id, h.list(sess.IDToken)[0].ID, "the owner's own token still works")
+	h.noSecrets(sess.IDToken, sess.AccessToken, sess.RefreshToken, sess.IDToken[:len(sess.IDToken)-4])
 }
 
 // failingMail fails the mails whose subject holds fail, and sends the
