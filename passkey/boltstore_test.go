@@ -257,3 +257,38 @@ func TestBoltStoreRefusesAnotherVersion(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "unsupported version")
 }
+
+func TestBoltStoreReadsDuringWrite(t *testing.T) {
+	// A write transaction held open (its change waits) blocks no lookup:
+	// readers see the last committed record, then the new one. (A
+	// FileStore would hang here: it holds its lock through a change.)
+	ctx := context.Background()
+	s := openBolt(t, filepath.Join(t.TempDir(), "passkeys.db"))
+	h := randomBytes(32)
+	c := testCredential(1)
+	require.NoError(t, s.AddCredential(ctx, "ada@example.com", h, "sub-ada", c))
+
+	inChange, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- s.UpdateUser(ctx, "ada@example.com", func(u *passkey.User) error {
+			close(inChange)
+			<-release
+			u.Credentials[0].SignCount = 2
+			return nil
+		})
+	}()
+	<-inChange
+	for range 100 {
+		u, err := s.UserByHandle(ctx, h)
+		require.NoError(t, err)
+		assert.EqualValues(t, 1, u.Credentials[0].SignCount, "the committed record")
+		_, err = s.UserBySub(ctx, "sub-ada")
+		require.NoError(t, err)
+	}
+	close(release)
+	require.NoError(t, <-done)
+	u, err := s.UserByName(ctx, "ada@example.com")
+	require.NoError(t, err)
+	assert.EqualValues(t, 2, u.Credentials[0].SignCount)
+}
