@@ -5,8 +5,8 @@ import (
 	"crypto/rand"
 	"embed"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/passkeybridge/bridge/challenge"
@@ -22,6 +23,8 @@ import (
 	"github.com/passkeybridge/bridge/cognitobridge/cognitotest"
 	"github.com/passkeybridge/bridge/jwks"
 	"github.com/passkeybridge/bridge/passkey"
+	"github.com/passkeybridge/bridge/passkey/mail"
+	"github.com/passkeybridge/bridge/passkey/mail/mailtest"
 )
 
 //go:embed web
@@ -38,6 +41,13 @@ type config struct {
 	// SeedUser is the password user created at start-up, the stand-in for
 	// a user of the seed's pool; SeedPassword "" means a random password.
 	SeedUser, SeedPassword string
+	// StateTable, if set, keeps ceremonies, grants and email proofs in
+	// this DynamoDB table (created if missing) instead of in memory;
+	// DynamoEndpoint points the client at an emulator such as dynalite.
+	StateTable, DynamoEndpoint string
+	// MailLog receives one line for every mail the demo sends: its
+	// recipient, subject, code and link. Nil discards them.
+	MailLog io.Writer
 	// Logger receives the logs of every part; nil discards them.
 	Logger *slog.Logger
 }
@@ -59,6 +69,12 @@ type app struct {
 	// Credentials is the passkey store, a bbolt file that only this
 	// process may open while it runs.
 	Credentials *passkey.BoltStore
+	// Mail is the SMTP server every mail goes to: the relying party's
+	// SMTP Mailer delivers to it over loopback, and /dev/mail shows what
+	// it caught.
+	Mail *mailtest.Server
+	// RP is the passkey relying party behind /api/passkey/.
+	RP *passkey.RelyingParty
 
 	srv     *http.Server
 	ln      net.Listener
@@ -68,8 +84,9 @@ type app struct {
 	tempDir string
 }
 
-// newApp builds the app and starts listening; Serve serves it.
-func newApp(cfg config) (*app, error) {
+// newApp builds the app and starts listening; Serve serves it. ctx bounds
+// the start-up only (the DynamoDB table check).
+func newApp(ctx context.Context, cfg config) (*app, error) {
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -144,12 +161,50 @@ func newApp(cfg config) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	rp, err := passkey.New(passkey.Config{
+	mailLog := cfg.MailLog
+	if mailLog == nil {
+		mailLog = io.Discard
+	}
+	var mailLogMu sync.Mutex
+	a.Mail, err = mailtest.StartConfig(mailtest.Config{OnReceive: func(r mailtest.Received) {
+		mailLogMu.Lock()
+		defer mailLogMu.Unlock()
+		fmt.Fprintln(mailLog, mailLine(r))
+	}})
+	if err != nil {
+		return nil, fmt.Errorf("mail server: %w", err)
+	}
+	// The real SMTP path, to a server in this process: plaintext is
+	// acceptable only because it never leaves the loopback interface.
+	mailer, err := mail.NewSMTP(mail.SMTPConfig{
+		Host:              a.Mail.Host(),
+		Port:              a.Mail.Port(),
+		From:              "passkeybridge local demo <no-reply@localhost>",
+		InsecurePlaintext: true,
+		HELO:              "localhost",
+		Timeout:           10 * time.Second,
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	var state passkey.StateStore // nil: in memory
+	if cfg.StateTable != "" {
+		state, err = dynamoState(ctx, cfg.StateTable, cfg.DynamoEndpoint)
+		if err != nil {
+			return nil, fmt.Errorf("dynamodb state: %w", err)
+		}
+	}
+
+	a.RP, err = passkey.New(passkey.Config{
 		RPID:          "localhost",
 		RPDisplayName: "passkeybridge local demo",
 		RPOrigins:     []string{a.URL},
 		Store:         a.store,
 		Credentials:   a.Credentials,
+		State:         state,
+		Mailer:        mailer,
+		LinkURL:       a.URL + "/",
 		IDTokens:      a.IDTokens,
 		Logger:        log,
 	})
@@ -163,9 +218,10 @@ func newApp(cfg config) (*app, error) {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", http.FileServerFS(web))
-	mux.Handle("/api/passkey/", http.StripPrefix("/api/passkey", rp.Handler()))
+	mux.Handle("/api/passkey/", http.StripPrefix("/api/passkey", a.RP.Handler()))
 	mux.HandleFunc("POST /api/claims", a.serveClaims)
-	mux.HandleFunc("POST /api/signout", a.serveSignOut)
+	// A development aid: every mail, code and link, to whoever asks.
+	mux.Handle("GET /dev/mail", a.Mail.Handler())
 	a.srv = &http.Server{
 		Handler:           securityHeaders(mux),
 		ReadHeaderTimeout: 5 * time.Second,
@@ -219,6 +275,9 @@ func (a *app) close() {
 	if a.Credentials != nil {
 		a.Credentials.Close()
 	}
+	if a.Mail != nil {
+		a.Mail.Close()
+	}
 	if a.tempDir != "" {
 		_ = os.RemoveAll(a.tempDir)
 	}
@@ -244,26 +303,6 @@ func (a *app) serveClaims(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, all)
-}
-
-// serveSignOut revokes the session's tokens (Cognito's GlobalSignOut with
-// the access token).
-func (a *app) serveSignOut(w http.ResponseWriter, r *http.Request) {
-	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok {
-		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "not_authorized"})
-		return
-	}
-	if err := a.store.SignOut(r.Context(), token); err != nil {
-		status := http.StatusInternalServerError
-		if errors.Is(err, cognitobridge.ErrNotAuthorized) {
-			status = http.StatusUnauthorized
-		}
-		a.log.InfoContext(r.Context(), "local: sign-out failed", slog.String("error", err.Error()))
-		writeJSON(w, status, map[string]string{"error": "sign_out_failed"})
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

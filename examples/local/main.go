@@ -6,16 +6,28 @@
 //	go run ./examples/local            # then open http://localhost:8080
 //	go run ./examples/local -addr localhost:9000 -credentials ~/.cache/passkeybridge/local.db
 //
-// On the page: sign up with a passkey, sign in with it, sign in as the
-// seeded password user (its password is printed at start-up) and add a
-// passkey, see the ID token's claims, sign out. Open the page as
-// http://localhost:<port>: passkeys are bound to the RP ID "localhost".
+// On the page: sign up with a code (or link) sent by mail, then add a
+// passkey; sign in with passkey autofill (the email field's suggestions),
+// the passkey button, or a mailed code or link on a device without a
+// passkey; sign in as the seeded password user (its password is printed at
+// start-up) and add a passkey; rename and delete passkeys; recover an
+// account whose passkeys are lost, by mail; see the ID token's claims;
+// sign out. Open the page as http://localhost:<port>: passkeys are bound
+// to the RP ID "localhost".
+//
+// Mail goes through the relying party's SMTP Mailer (package
+// passkey/mail) to an SMTP server inside the process (mail/mailtest):
+// each mail's code and link is printed to the terminal, and /dev/mail
+// shows the inbox, a development aid only a demo may serve.
 //
 // The pool lives in memory and starts empty (but for the seeded user) at
 // every run; passkeys live in a bbolt file, by default in a temporary
 // directory removed at exit (a JSON file of the older FileStore given to
-// -credentials is migrated). With -credentials they survive restarts, and a passkey
-// user's next sign-in recreates their Cognito user.
+// -credentials is migrated). A passkey kept with -credentials across a
+// restart no longer signs in: its Cognito user is gone with the old pool,
+// and passkey sign-in never creates users. Ceremonies, grants and email
+// proofs live in memory, or with -state-table in DynamoDB (an emulator
+// such as dynalite with -dynamodb-endpoint, or AWS).
 package main
 
 import (
@@ -38,6 +50,8 @@ func main() {
 	flag.StringVar(&cfg.CredentialsFile, "credentials", "", "keep passkeys in this bbolt `file` (default: a temporary file, removed at exit)")
 	flag.StringVar(&cfg.SeedUser, "seed-user", "grace@example.com", "the password `user` created at start-up")
 	flag.StringVar(&cfg.SeedPassword, "seed-password", "", "its `password` (default: random, printed at start-up)")
+	flag.StringVar(&cfg.StateTable, "state-table", "", "keep ceremonies, grants and email proofs in this DynamoDB `table` (created if missing) instead of in memory")
+	flag.StringVar(&cfg.DynamoEndpoint, "dynamodb-endpoint", "", "with -state-table: a DynamoDB emulator's `URL`, such as dynalite's http://127.0.0.1:4567 (default: AWS, from the environment)")
 	verbose := flag.Bool("v", false, "log debug lines")
 	flag.Parse()
 
@@ -58,7 +72,10 @@ func main() {
 // run starts the app, tells the user where it is, serves until ctx ends,
 // and shuts down gracefully.
 func run(ctx context.Context, cfg config, out io.Writer) error {
-	a, err := newApp(cfg)
+	if cfg.MailLog == nil {
+		cfg.MailLog = out
+	}
+	a, err := newApp(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -71,6 +88,8 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		fmt.Fprintf(out, "seeded password user: %s  password: %s\n", a.SeedUser, a.SeedPassword)
 	}
 	fmt.Fprintf(out, "passkeys are kept in %s\n", a.CredentialsFile)
+	fmt.Fprintf(out, "mail goes to an SMTP server in this process (%s); each mail's code and link is printed here,\n", a.Mail.Addr())
+	fmt.Fprintf(out, "and %s/dev/mail shows the inbox (a development aid)\n", a.URL)
 
 	select {
 	case err := <-served:
