@@ -20,7 +20,11 @@ func ExampleCognitoConfig() {
 	keys := jwkstest.NewServer(key)
 	defer keys.Close()
 
-	cfg := jwks.CognitoConfig("eu-central-1_AbCdEf123", "id", "3n4b5urk1ft4fl3mg5e62d9ado")
+	cfg, err := jwks.CognitoConfig("eu-central-1_AbCdEf123", "id", "3n4b5urk1ft4fl3mg5e62d9ado")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	cfg.JWKSURL = keys.URL() // in production, keep the pool's own URL
 	v, err := jwks.New(cfg)
 	if err != nil {
@@ -47,9 +51,17 @@ func ExampleCognitoConfig() {
 // Protecting an API route with Cognito access tokens.
 func ExampleValidator_Middleware() {
 	key, _ := jwkstest.NewKey()
-	cfg := jwks.CognitoConfig("us-east-1_Example1", "access", "client123")
+	cfg, err := jwks.CognitoConfig("us-east-1_Example1", "access", "client123")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	cfg.JWKSURL, cfg.Keys = "", jwkstest.JWKS(key) // static keys, as from COGNITO_JWKS
-	v, _ := jwks.New(cfg)
+	v, err := jwks.New(cfg)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 
 	api := v.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		claims, _ := jwks.ClaimsFromContext(r.Context())

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/base64"
 	"encoding/json"
@@ -17,8 +18,9 @@ import (
 // Validator checks JWTs against the keys of one JWKS and the claims rules
 // of its Config. It is safe for concurrent use.
 type Validator struct {
-	cfg  Config
-	keys keySource
+	cfg   Config
+	keys  keySource
+	cache *tokenCache // nil when Config.CacheSize is negative
 
 	// headers maps the base64url header segments of tokens that verified
 	// to their decoded header. Issuers reuse a handful of headers (one per
@@ -32,7 +34,8 @@ type Validator struct {
 const maxCachedHeaders = 16
 
 // New checks cfg and returns a Validator. Static keys (Config.Keys) are
-// parsed here; remote keys are fetched on first use or by Warm.
+// parsed here; remote keys are fetched on first use or by Warm, into the
+// key cache the Validator shares with others of the same JWKS URL.
 func New(cfg Config) (*Validator, error) {
 	c, err := cfg.normalize()
 	if err != nil {
@@ -46,15 +49,10 @@ func New(cfg Config) (*Validator, error) {
 		}
 		v.keys = staticKeys(keys)
 	} else {
-		v.keys = &remoteKeys{
-			url:        c.JWKSURL,
-			client:     c.HTTPClient,
-			timeout:    c.FetchTimeout,
-			minRefresh: c.MinRefreshInterval,
-			maxAge:     c.MaxKeyAge,
-			now:        c.Now,
-			algorithms: c.Algorithms,
-		}
+		v.keys = sharedRemoteKeys(newRemoteID(c), c.Algorithms)
+	}
+	if c.CacheSize > 0 {
+		v.cache = newTokenCache(c.CacheSize)
 	}
 	return v, nil
 }
@@ -63,7 +61,7 @@ func New(cfg Config) (*Validator, error) {
 // them and a misconfigured URL shows at start-up. For static keys it does
 // nothing.
 func (v *Validator) Warm(ctx context.Context) error {
-	return v.keys.warm(ctx)
+	return v.keys.warm(ctx, v.cfg.Now())
 }
 
 // header is the JOSE header. Fields this package refuses to act on are
@@ -84,6 +82,11 @@ type header struct {
 // compact form, header rules, key, signature, and only then the claims. Every
 // rejection wraps ErrInvalidToken (expiry also ErrExpired); keys that
 // cannot be loaded give ErrUnavailable.
+//
+// A token that passed is remembered (Config.CacheSize): presented again,
+// it is answered from memory while it is unexpired, past its nbf and its
+// key is still published. The Claims returned are the caller's own, never
+// shared with another call.
 func (v *Validator) Validate(ctx context.Context, token string) (*Claims, error) {
 	if token == "" {
 		return nil, errEmptyToken
@@ -91,26 +94,68 @@ func (v *Validator) Validate(ctx context.Context, token string) (*Claims, error)
 	if len(token) > MaxTokenSize {
 		return nil, errTooLarge
 	}
+	if v.cache == nil {
+		claims, _, err := v.validate(ctx, token)
+		return claims, err
+	}
+	h := tokenHash(sha256.Sum256([]byte(token)))
+	if claims := v.remembered(ctx, &h); claims != nil {
+		return claims, nil
+	}
+	claims, verdict, err := v.validate(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	v.cache.put(&h, verdict)
+	return claims.clone(), nil
+}
+
+// remembered returns a copy of the claims of the token hashed to h if it
+// is remembered and every rule of cache.go still holds for it.
+func (v *Validator) remembered(ctx context.Context, h *tokenHash) *Claims {
+	t := v.cache.get(h)
+	if t == nil {
+		return nil
+	}
+	now := v.cfg.Now()
+	if !now.Before(t.deadline) {
+		v.cache.remove(h, t)
+		return nil
+	}
+	if nbf := t.claims.NotBefore; !nbf.IsZero() && now.Add(v.cfg.Leeway).Before(nbf) {
+		return nil
+	}
+	if key, err := v.keys.key(ctx, t.kid, now); err != nil || key != t.key {
+		v.cache.remove(h, t)
+		return nil
+	}
+	return t.claims.clone()
+}
+
+// validate runs every check on token, and returns its claims and the
+// verdict to remember. The verdict holds the same claims: the caller
+// hands out a clone if it stores them.
+func (v *Validator) validate(ctx context.Context, token string) (*Claims, *cachedToken, error) {
 	// One copy of the token; every part below is a slice of it.
 	buf := []byte(token)
 	dot1 := bytes.IndexByte(buf, '.')
 	if dot1 < 0 {
-		return nil, errNotCompact
+		return nil, nil, errNotCompact
 	}
 	dot2 := dot1 + 1 + bytes.IndexByte(buf[dot1+1:], '.')
 	if dot2 == dot1 || bytes.IndexByte(buf[dot2+1:], '.') >= 0 {
-		return nil, errNotCompact
+		return nil, nil, errNotCompact
 	}
 	headerPart, payloadPart, sigPart := buf[:dot1], buf[dot1+1:dot2], buf[dot2+1:]
 	if len(headerPart) == 0 || len(payloadPart) == 0 || len(sigPart) == 0 {
-		return nil, errNotCompact
+		return nil, nil, errNotCompact
 	}
 
 	h, cached := v.cachedHeader(headerPart)
 	if !cached {
 		var err error
 		if h, err = v.decodeHeader(headerPart); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 
@@ -120,27 +165,27 @@ func (v *Validator) Validate(ctx context.Context, token string) (*Claims, error)
 	out := make([]byte, pl+dec.DecodedLen(len(sigPart)))
 	n, err := dec.Decode(out, payloadPart)
 	if err != nil {
-		return nil, errEncoding
+		return nil, nil, errEncoding
 	}
 	payload := out[:n]
 	n, err = dec.Decode(out[pl:], sigPart)
 	if err != nil {
-		return nil, errEncoding
+		return nil, nil, errEncoding
 	}
 	sig := out[pl : pl+n]
 
-	key, err := v.keys.key(ctx, h.Kid)
+	key, err := v.keys.key(ctx, h.Kid, v.cfg.Now())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if key.alg != "" && key.alg != h.Alg {
-		return nil, errAlgMismatch
+		return nil, nil, errAlgMismatch
 	}
 	if !key.fits(h.Alg) {
-		return nil, errKeyTypeMismatch
+		return nil, nil, errKeyTypeMismatch
 	}
 	if !verifySignature(key, h.Alg, buf[:dot2], sig) {
-		return nil, errSignature
+		return nil, nil, errSignature
 	}
 	if !cached {
 		v.cacheHeader(headerPart, h)
@@ -148,12 +193,12 @@ func (v *Validator) Validate(ctx context.Context, token string) (*Claims, error)
 
 	claims, err := decodeClaims(payload)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := v.checkClaims(claims); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return claims, nil
+	return claims, &cachedToken{claims: claims, kid: h.Kid, key: key, deadline: claims.ExpiresAt.Add(v.cfg.Leeway)}, nil
 }
 
 func (v *Validator) cachedHeader(segment []byte) (*header, bool) {

@@ -11,7 +11,9 @@
 //	creds, err := passkey.OpenFileStore("/var/lib/myapp/passkeys.json")
 //	// or passkey.NewDynamoStore(passkey.DynamoConfig{Client: dynamodb.NewFromConfig(awsCfg), Table: "passkeys"})
 //	// handle err
-//	idTokens, err := jwks.New(jwks.CognitoConfig(poolID, "id", clientID))
+//	idCfg, err := jwks.CognitoConfig(poolID, "id", clientID)
+//	// handle err
+//	idTokens, err := jwks.New(idCfg)
 //	// handle err
 //	rp, err := passkey.New(passkey.Config{
 //		RPID:          "example.com",

@@ -68,7 +68,8 @@ func newHarness(t testing.TB, opts ...func(*passkey.Config)) *harness {
 	require.NoError(t, err)
 	t.Cleanup(cog.Close)
 
-	idCfg := jwks.CognitoConfig(cog.UserPoolID(), "id", cog.ClientID())
+	idCfg, err := jwks.CognitoConfig(cog.UserPoolID(), "id", cog.ClientID())
+	require.NoError(t, err)
 	idCfg.JWKSURL = cog.JWKSURL()
 	idTokens, err := jwks.New(idCfg)
 	require.NoError(t, err)

@@ -404,7 +404,8 @@ func TestJWKSEndpointFaults(t *testing.T) {
 		"down": nil, // the server is closed
 	}
 	newValidator := func(url string, clk *fakeClock) *jwks.Validator {
-		cfg := jwks.CognitoConfig(hostilePool, "id", hostileClient)
+		cfg, err := jwks.CognitoConfig(hostilePool, "id", hostileClient)
+		require.NoError(t, err)
 		cfg.JWKSURL = url
 		cfg.FetchTimeout = fetchTimeout
 		cfg.MinRefreshInterval = time.Minute
@@ -422,7 +423,9 @@ func TestJWKSEndpointFaults(t *testing.T) {
 			clk := newFakeClock(time.Now())
 			warm := newValidator(srv.URL(), clk)
 			require.NoError(t, warm.Warm(context.Background()))
-			cold := newValidator(srv.URL(), clk)
+			// Validators of one JWKS URL share their keys: a query the
+			// server ignores gives cold (and the next one) keys of their own.
+			cold := newValidator(srv.URL()+"?cold", clk)
 			if h == nil {
 				srv.Close()
 			} else {
@@ -439,7 +442,7 @@ func TestJWKSEndpointFaults(t *testing.T) {
 
 			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 			t1 := time.Now()
-			_, err = newValidator(srv.URL(), clk).Validate(ctx, token)
+			_, err = newValidator(srv.URL()+"?caller", clk).Validate(ctx, token)
 			callerTook := time.Since(t1)
 			cancel()
 			a.err(err)

@@ -74,7 +74,10 @@ func BenchmarkValidate(b *testing.B) {
 	})
 
 	b.Run("passkeybridge-jwks", func(b *testing.B) {
-		cfg := jwks.CognitoConfig(poolID, "id", clientID)
+		cfg, err := jwks.CognitoConfig(poolID, "id", clientID)
+		if err != nil {
+			b.Fatal(err)
+		}
 		cfg.JWKSURL, cfg.Keys = "", jwkstest.JWKS(f.key)
 		v, err := jwks.New(cfg)
 		if err != nil {
