@@ -504,8 +504,8 @@ func TestCognitoReplicaRegions(t *testing.T) {
 		assert.NoError(t, err, "the primary's issuers stay: %s", iss)
 	}
 	for _, iss := range []string{
-		"https://cognito-idp.eu-west-1.amazonaws.com/" + poolID,          // a region not configured
-		"https://issuer-cognito-idp.us-west-2.amazonaws.com/" + poolID,   // the updated form names the primary region
+		"https://cognito-idp.eu-west-1.amazonaws.com/" + poolID,           // a region not configured
+		"https://issuer-cognito-idp.us-west-2.amazonaws.com/" + poolID,    // the updated form names the primary region
 		"https://cognito-idp.us-west-2.amazonaws.com/us-west-2_AbCdEf123", // another pool
 	} {
 		_, err := v.Validate(context.Background(), sign(t, key, idClaims(func(c map[string]any) { c["iss"] = iss })))
