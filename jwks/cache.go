@@ -33,8 +33,24 @@ import (
 // by the first hash byte, each under its own mutex, so concurrent
 // validations of different tokens rarely wait for each other.
 
-// tokenHash is the cache key: SHA-256 of the token's bytes.
+// tokenHash is the cache key: SHA-256 of the whole token. Only the hash
+// is kept, so the cache never holds a bearer token.
 type tokenHash [sha256.Size]byte
+
+// hashToken hashes token through a small stack buffer: a repeat
+// validation then costs no copy of the token.
+func hashToken(token string) tokenHash {
+	d := sha256.New()
+	var buf [512]byte
+	for len(token) > 0 {
+		n := copy(buf[:], token)
+		d.Write(buf[:n])
+		token = token[n:]
+	}
+	var h tokenHash
+	d.Sum(h[:0])
+	return h
+}
 
 const maxCacheShards = 16
 
@@ -42,8 +58,9 @@ type tokenCache struct {
 	shards []cacheShard
 }
 
-// cachedToken is one remembered verdict. It is never changed after it is
-// stored; claims is never handed out (callers get clones).
+// cachedToken is one remembered verdict, kept by value in its slot.
+// claims is never handed out (callers get clones) nor changed, and a nil
+// claims marks a free slot.
 type cachedToken struct {
 	claims   *Claims
 	kid      string
@@ -61,8 +78,8 @@ type cacheShard struct {
 
 type cacheSlot struct {
 	hash tokenHash
-	tok  *cachedToken // nil: free
-	used bool         // CLOCK reference bit
+	tok  cachedToken
+	used bool // CLOCK reference bit
 }
 
 // newTokenCache returns a cache of exactly size entries in total.
@@ -83,21 +100,22 @@ func (c *tokenCache) shard(h *tokenHash) *cacheShard {
 	return &c.shards[int(h[0])%len(c.shards)]
 }
 
-// get returns the entry for h, or nil, and marks it used.
-func (c *tokenCache) get(h *tokenHash) *cachedToken {
+// get returns the entry for h and marks it used; ok is false when there
+// is none.
+func (c *tokenCache) get(h *tokenHash) (t cachedToken, ok bool) {
 	s := c.shard(h)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	i, ok := s.index[*h]
 	if !ok {
-		return nil
+		return cachedToken{}, false
 	}
 	s.slots[i].used = true
-	return s.slots[i].tok
+	return s.slots[i].tok, true
 }
 
 // put stores t under h, evicting one entry if the shard is full.
-func (c *tokenCache) put(h *tokenHash, t *cachedToken) {
+func (c *tokenCache) put(h *tokenHash, t cachedToken) {
 	s := c.shard(h)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -110,7 +128,7 @@ func (c *tokenCache) put(h *tokenHash, t *cachedToken) {
 		s.slots = append(s.slots, cacheSlot{})
 	} else {
 		i = s.victim()
-		if old := &s.slots[i]; old.tok != nil {
+		if old := &s.slots[i]; old.tok.claims != nil {
 			delete(s.index, old.hash)
 		}
 	}
@@ -126,7 +144,7 @@ func (s *cacheShard) victim() int {
 		i := s.hand
 		s.hand = (s.hand + 1) % len(s.slots)
 		slot := &s.slots[i]
-		if slot.tok == nil || !slot.used {
+		if slot.tok.claims == nil || !slot.used {
 			return i
 		}
 		slot.used = false
@@ -135,11 +153,11 @@ func (s *cacheShard) victim() int {
 
 // remove drops h if it still holds t, so that a verdict stored meanwhile
 // by another goroutine survives.
-func (c *tokenCache) remove(h *tokenHash, t *cachedToken) {
+func (c *tokenCache) remove(h *tokenHash, t cachedToken) {
 	s := c.shard(h)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if i, ok := s.index[*h]; ok && s.slots[i].tok == t {
+	if i, ok := s.index[*h]; ok && s.slots[i].tok.claims == t.claims {
 		delete(s.index, *h)
 		s.slots[i] = cacheSlot{}
 	}

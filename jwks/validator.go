@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"crypto/rsa"
-	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/base64"
 	"encoding/json"
@@ -98,7 +97,7 @@ func (v *Validator) Validate(ctx context.Context, token string) (*Claims, error)
 		claims, _, err := v.validate(ctx, token)
 		return claims, err
 	}
-	h := tokenHash(sha256.Sum256([]byte(token)))
+	h := hashToken(token)
 	if claims := v.remembered(ctx, &h); claims != nil {
 		return claims, nil
 	}
@@ -113,8 +112,8 @@ func (v *Validator) Validate(ctx context.Context, token string) (*Claims, error)
 // remembered returns a copy of the claims of the token hashed to h if it
 // is remembered and every rule of cache.go still holds for it.
 func (v *Validator) remembered(ctx context.Context, h *tokenHash) *Claims {
-	t := v.cache.get(h)
-	if t == nil {
+	t, ok := v.cache.get(h)
+	if !ok {
 		return nil
 	}
 	now := v.cfg.Now()
@@ -135,27 +134,27 @@ func (v *Validator) remembered(ctx context.Context, h *tokenHash) *Claims {
 // validate runs every check on token, and returns its claims and the
 // verdict to remember. The verdict holds the same claims: the caller
 // hands out a clone if it stores them.
-func (v *Validator) validate(ctx context.Context, token string) (*Claims, *cachedToken, error) {
+func (v *Validator) validate(ctx context.Context, token string) (*Claims, cachedToken, error) {
 	// One copy of the token; every part below is a slice of it.
 	buf := []byte(token)
 	dot1 := bytes.IndexByte(buf, '.')
 	if dot1 < 0 {
-		return nil, nil, errNotCompact
+		return nil, cachedToken{}, errNotCompact
 	}
 	dot2 := dot1 + 1 + bytes.IndexByte(buf[dot1+1:], '.')
 	if dot2 == dot1 || bytes.IndexByte(buf[dot2+1:], '.') >= 0 {
-		return nil, nil, errNotCompact
+		return nil, cachedToken{}, errNotCompact
 	}
 	headerPart, payloadPart, sigPart := buf[:dot1], buf[dot1+1:dot2], buf[dot2+1:]
 	if len(headerPart) == 0 || len(payloadPart) == 0 || len(sigPart) == 0 {
-		return nil, nil, errNotCompact
+		return nil, cachedToken{}, errNotCompact
 	}
 
 	h, cached := v.cachedHeader(headerPart)
 	if !cached {
 		var err error
 		if h, err = v.decodeHeader(headerPart); err != nil {
-			return nil, nil, err
+			return nil, cachedToken{}, err
 		}
 	}
 
@@ -165,27 +164,27 @@ func (v *Validator) validate(ctx context.Context, token string) (*Claims, *cache
 	out := make([]byte, pl+dec.DecodedLen(len(sigPart)))
 	n, err := dec.Decode(out, payloadPart)
 	if err != nil {
-		return nil, nil, errEncoding
+		return nil, cachedToken{}, errEncoding
 	}
 	payload := out[:n]
 	n, err = dec.Decode(out[pl:], sigPart)
 	if err != nil {
-		return nil, nil, errEncoding
+		return nil, cachedToken{}, errEncoding
 	}
 	sig := out[pl : pl+n]
 
 	key, err := v.keys.key(ctx, h.Kid, v.cfg.Now())
 	if err != nil {
-		return nil, nil, err
+		return nil, cachedToken{}, err
 	}
 	if key.alg != "" && key.alg != h.Alg {
-		return nil, nil, errAlgMismatch
+		return nil, cachedToken{}, errAlgMismatch
 	}
 	if !key.fits(h.Alg) {
-		return nil, nil, errKeyTypeMismatch
+		return nil, cachedToken{}, errKeyTypeMismatch
 	}
 	if !verifySignature(key, h.Alg, buf[:dot2], sig) {
-		return nil, nil, errSignature
+		return nil, cachedToken{}, errSignature
 	}
 	if !cached {
 		v.cacheHeader(headerPart, h)
@@ -193,12 +192,12 @@ func (v *Validator) validate(ctx context.Context, token string) (*Claims, *cache
 
 	claims, err := decodeClaims(payload)
 	if err != nil {
-		return nil, nil, err
+		return nil, cachedToken{}, err
 	}
 	if err := v.checkClaims(claims); err != nil {
-		return nil, nil, err
+		return nil, cachedToken{}, err
 	}
-	return claims, &cachedToken{claims: claims, kid: h.Kid, key: key, deadline: claims.ExpiresAt.Add(v.cfg.Leeway)}, nil
+	return claims, cachedToken{claims: claims, kid: h.Kid, key: key, deadline: claims.ExpiresAt.Add(v.cfg.Leeway)}, nil
 }
 
 func (v *Validator) cachedHeader(segment []byte) (*header, bool) {
