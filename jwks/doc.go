@@ -49,8 +49,11 @@
 //
 // # Remote keys
 //
-// Keys from Config.JWKSURL are fetched on first use (or by Warm), one
-// fetch in flight however many callers wait; each caller waits only as
+// Keys from Config.JWKSURL are fetched on first use (or by Warm), into
+// one key cache per URL (and fetch settings) in the process, shared by
+// every Validator of that URL: a pool's ID-token and access-token
+// validators fetch its keys once, and a rotation one of them notices
+// serves both. One fetch is in flight however many callers wait; each caller waits only as
 // long as its own context allows, while the fetch runs under
 // Config.FetchTimeout. Bodies are capped at 1 MiB; only successful
 // fetches are cached, but while none has succeeded a failed fetch makes
