@@ -53,14 +53,15 @@
 // one key cache per URL (and fetch settings) in the process, shared by
 // every Validator of that URL: a pool's ID-token and access-token
 // validators fetch its keys once, and a rotation one of them notices
-// serves both. One fetch is in flight however many callers wait; each caller waits only as
-// long as its own context allows, while the fetch runs under
-// Config.FetchTimeout. Bodies are capped at 1 MiB; only successful
-// fetches are cached, but while none has succeeded a failed fetch makes
-// the next wait a second (callers get its error meanwhile), so a burst of
-// tokens against a failing endpoint is not a burst of fetches. An unknown kid or keys older than Config.MaxKeyAge
-// cause a refetch, at most one per Config.MinRefreshInterval, so a flood
-// of random kids cannot become a flood of fetches. While the endpoint is
+// serves both. One fetch is in flight however many callers wait; each
+// caller waits only as long as its own context allows, while the fetch
+// runs under Config.FetchTimeout. Bodies are capped at 1 MiB; only
+// successful fetches are cached, but while none has succeeded a failed
+// fetch makes the next wait a second (callers get its error meanwhile),
+// so a burst of tokens against a failing endpoint is not a burst of
+// fetches. An unknown kid or keys older than Config.MaxKeyAge cause a
+// refetch, at most one per Config.MinRefreshInterval, so a flood of
+// random kids cannot become a flood of fetches. While the endpoint is
 // down, keys already fetched keep working.
 //
 // # Remembered tokens
@@ -69,7 +70,7 @@
 // Validator remembers the tokens that passed (Config.CacheSize, 10,000 by
 // default; negative turns it off), keyed by a SHA-256 of the whole token.
 // A repeat costs that hash and a lookup, not a signature check: under
-// 0.05× of a fresh validation (README, "Measured figures"). A remembered
+// 0.05× of the bare RSA verification (README, "Measured figures"). A remembered
 // token is refused as soon as a fresh check would refuse it for time or
 // key: at exp plus Leeway, before nbf, and once its key is no longer
 // published under its kid (a refreshed JWKS dropped or replaced it). Each
