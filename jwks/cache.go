@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -33,23 +34,50 @@ import (
 // by the first hash byte, each under its own mutex, so concurrent
 // validations of different tokens rarely wait for each other.
 
-// tokenHash is the cache key: SHA-256 of the whole token. Only the hash
-// is kept, so the cache never holds a bearer token.
+// tokenHash is the cache key, a SHA-256 over the whole token:
+//
+//	SHA-256( SHA-256(header.payload) ‖ signature segment )
+//
+// split at the token's last dot. The inner sum has a fixed length and
+// the signature segment holds no dot, so the pair determines the token,
+// and two tokens share a key only if SHA-256 collides. The inner sum is
+// the digest an RS256, PS256 or ES256 signature is checked against, so a
+// first validation hashes the token once, not twice. Only hashes are
+// kept: the cache never holds a bearer token.
 type tokenHash [sha256.Size]byte
 
-// hashToken hashes token through a small stack buffer: a repeat
-// validation then costs no copy of the token.
-func hashToken(token string) tokenHash {
-	d := sha256.New()
-	var buf [512]byte
-	for len(token) > 0 {
-		n := copy(buf[:], token)
-		d.Write(buf[:n])
-		token = token[n:]
+// hashToken returns the token's cache key and the SHA-256 of the part
+// before its last dot, or ok false when it has no dot. It reads token
+// through a small stack buffer: a repeat validation costs no copy of it.
+func hashToken(token string) (key tokenHash, signed signedDigest, ok bool) {
+	dot := strings.LastIndexByte(token, '.')
+	if dot < 0 {
+		return key, signed, false
 	}
-	var h tokenHash
-	d.Sum(h[:0])
-	return h
+	var buf [512]byte
+	inner := sha256.New()
+	for s := token[:dot]; len(s) > 0; {
+		n := copy(buf[:], s)
+		inner.Write(buf[:n])
+		s = s[n:]
+	}
+	signed.end = dot
+	inner.Sum(signed.sum[:0])
+	outer := sha256.New()
+	outer.Write(signed.sum[:])
+	for s := token[dot+1:]; len(s) > 0; {
+		n := copy(buf[:], s)
+		outer.Write(buf[:n])
+		s = s[n:]
+	}
+	outer.Sum(key[:0])
+	return key, signed, true
+}
+
+// signedDigest is the SHA-256 of token[:end].
+type signedDigest struct {
+	end int
+	sum [sha256.Size]byte
 }
 
 const maxCacheShards = 16

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -256,4 +257,46 @@ func TestValidatorsShareKeysOfOneURL(t *testing.T) {
 	slow := newRemote(t, srv, clk, func(c *jwks.Config) { c.FetchTimeout = time.Minute })
 	require.NoError(t, slow.Warm(context.Background()))
 	assert.Equal(t, 3, srv.Requests())
+}
+
+// The cache key's inner SHA-256 is reused as the digest of RS256, PS256
+// and ES256 signatures; every other algorithm hashes for itself. Each
+// algorithm, first and repeated, accepts its own signature and refuses a
+// tampered one.
+func TestEveryAlgorithmWithTheCache(t *testing.T) {
+	key, _ := keys(t)
+	jwk := key.JWK()
+	delete(jwk, "alg")
+	doc, _ := json.Marshal(map[string]any{"keys": []any{jwk}})
+	algs := []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512"}
+	v, err := jwks.New(jwks.Config{Issuers: []string{issuer}, Audiences: []string{clientID}, Keys: doc,
+		Algorithms: algs, Now: func() time.Time { return fixedNow }})
+	require.NoError(t, err)
+	for _, alg := range algs {
+		tok := signHeader(t, key, map[string]any{"alg": alg, "kid": key.ID}, idClaims())
+		for range 2 {
+			_, err := v.Validate(context.Background(), tok)
+			assert.NoError(t, err, alg)
+		}
+		// Another algorithm's signature under this header.
+		other := "RS256"
+		if alg == "RS256" {
+			other = "RS384"
+		}
+		forged := signHeader(t, key, map[string]any{"alg": other, "kid": key.ID}, idClaims())
+		dot := strings.LastIndexByte(tok, '.')
+		mixed := tok[:dot] + forged[strings.LastIndexByte(forged, '.'):]
+		_, err := v.Validate(context.Background(), mixed)
+		assert.ErrorContains(t, err, "signature", alg)
+	}
+	ec, err := newECKey()
+	require.NoError(t, err)
+	ev, err := jwks.New(jwks.Config{Issuers: []string{issuer}, Audiences: []string{clientID}, Keys: ec.jwks(),
+		Algorithms: []string{"ES256"}, Now: func() time.Time { return fixedNow }})
+	require.NoError(t, err)
+	tok := ec.sign(t, idClaims())
+	for range 2 {
+		_, err := ev.Validate(context.Background(), tok)
+		assert.NoError(t, err)
+	}
 }

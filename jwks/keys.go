@@ -139,9 +139,9 @@ func (pk *publicKey) fits(alg string) bool {
 	return false
 }
 
-// digest hashes the signing input with the algorithm's hash into dst,
+// digestOf hashes the signing input with the algorithm's hash into dst,
 // which the caller keeps on its stack, and returns the used part.
-func digest(dst *[sha512.Size]byte, alg string, input []byte) (crypto.Hash, []byte) {
+func digestOf(dst *[sha512.Size]byte, alg string, input []byte) (crypto.Hash, []byte) {
 	switch alg[2:] {
 	case "384":
 		*(*[sha512.Size384]byte)(dst[:]) = sha512.Sum384(input)

@@ -3,6 +3,7 @@ package jwks
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/rsa"
 	"crypto/sha512"
@@ -94,14 +95,17 @@ func (v *Validator) Validate(ctx context.Context, token string) (*Claims, error)
 		return nil, errTooLarge
 	}
 	if v.cache == nil {
-		claims, _, err := v.validate(ctx, token)
+		claims, _, err := v.validate(ctx, token, nil)
 		return claims, err
 	}
-	h := hashToken(token)
+	h, signed, ok := hashToken(token)
+	if !ok {
+		return nil, errNotCompact
+	}
 	if claims := v.remembered(ctx, &h); claims != nil {
 		return claims, nil
 	}
-	claims, verdict, err := v.validate(ctx, token)
+	claims, verdict, err := v.validate(ctx, token, &signed)
 	if err != nil {
 		return nil, err
 	}
@@ -133,8 +137,10 @@ func (v *Validator) remembered(ctx context.Context, h *tokenHash) *Claims {
 
 // validate runs every check on token, and returns its claims and the
 // verdict to remember. The verdict holds the same claims: the caller
-// hands out a clone if it stores them.
-func (v *Validator) validate(ctx context.Context, token string) (*Claims, cachedToken, error) {
+// hands out a clone if it stores them. signed, if not nil, is a SHA-256
+// of a prefix of token, used for the signature when it is the signing
+// input's and the algorithm's hash.
+func (v *Validator) validate(ctx context.Context, token string, signed *signedDigest) (*Claims, cachedToken, error) {
 	// One copy of the token; every part below is a slice of it.
 	buf := []byte(token)
 	dot1 := bytes.IndexByte(buf, '.')
@@ -183,7 +189,7 @@ func (v *Validator) validate(ctx context.Context, token string) (*Claims, cached
 	if !key.fits(h.Alg) {
 		return nil, cachedToken{}, errKeyTypeMismatch
 	}
-	if !verifySignature(key, h.Alg, buf[:dot2], sig) {
+	if !verifySignature(key, h.Alg, buf[:dot2], sig, signed) {
 		return nil, cachedToken{}, errSignature
 	}
 	if !cached {
@@ -268,9 +274,15 @@ func (v *Validator) checkHeader(h *header) error {
 	return nil
 }
 
-func verifySignature(key *publicKey, alg string, signingInput, sig []byte) bool {
+func verifySignature(key *publicKey, alg string, signingInput, sig []byte, signed *signedDigest) bool {
 	var buf [sha512.Size]byte
-	hash, digest := digest(&buf, alg, signingInput)
+	var hash crypto.Hash
+	var digest []byte
+	if signed != nil && signed.end == len(signingInput) && alg[2:] == "256" {
+		hash, digest = crypto.SHA256, buf[:copy(buf[:], signed.sum[:])]
+	} else {
+		hash, digest = digestOf(&buf, alg, signingInput)
+	}
 	switch alg[:2] {
 	case "RS":
 		return rsa.VerifyPKCS1v15(key.rsa, hash, digest, sig) == nil
