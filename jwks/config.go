@@ -91,8 +91,8 @@ const (
 
 	// DefaultCacheSize is the number of verified tokens a Validator
 	// remembers when Config.CacheSize is zero. An entry holds the parsed
-	// claims and the decoded payload: about 1.5 KB for a Cognito ID token,
-	// so some 15 MB when full.
+	// claims and the decoded payload: about 1.8 KB for a 1 KB Cognito ID
+	// token (measured), so some 18 MB when full.
 	DefaultCacheSize = 10_000
 
 	defaultFetchTimeout       = 10 * time.Second
