@@ -130,7 +130,7 @@ func ExampleHMACProof_Sign() {
 func ExampleNewHMACProof() {
 	_, err := challenge.NewHMACProof([]byte("too short"))
 	fmt.Println(err)
-	// Output: challenge: proof key must be at least 32 bytes
+	// Output: challenge: proof key must be at least 32 bytes, got 9
 }
 
 // A Verifier of one's own, here one that checks a provider token, replaces

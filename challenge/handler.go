@@ -63,32 +63,29 @@ func New(cfg Config) (*Handler, error) {
 // returns the event with its response filled in, as a pointer to that type.
 // An unknown trigger source is ErrUnsupportedTrigger, undecodable input
 // ErrMalformedEvent. Use it as lambda.Start(h.Handle).
+//
+// The event is decoded once, into the fields of all three events at once
+// (see anyEvent), not once for the trigger source and again for the rest.
 func (h *Handler) Handle(ctx context.Context, event json.RawMessage) (any, error) {
-	var header struct {
-		TriggerSource string `json:"triggerSource"`
-	}
-	if err := json.Unmarshal(event, &header); err != nil {
+	var ev anyEvent
+	if err := json.Unmarshal(event, &ev); err != nil {
 		return nil, malformed(err)
 	}
-	switch header.TriggerSource {
+	switch ev.TriggerSource {
 	case TriggerSourceDefine:
-		return dispatch(ctx, event, h.Define)
+		return run(ctx, h.Define, ev.define())
 	case TriggerSourceCreate:
-		return dispatch(ctx, event, h.Create)
+		return run(ctx, h.Create, ev.create())
 	case TriggerSourceVerify:
-		return dispatch(ctx, event, h.Verify)
+		return run(ctx, h.Verify, ev.verify())
 	default:
-		return nil, fmt.Errorf("%w %s", ErrUnsupportedTrigger, echo(header.TriggerSource))
+		return nil, fmt.Errorf("%w %s", ErrUnsupportedTrigger, echo(ev.TriggerSource))
 	}
 }
 
-// dispatch decodes raw as E and runs fn on it. It returns a nil interface,
-// not a typed nil pointer, on error.
-func dispatch[E any](ctx context.Context, raw json.RawMessage, fn func(context.Context, *E) (*E, error)) (any, error) {
-	ev := new(E)
-	if err := json.Unmarshal(raw, ev); err != nil {
-		return nil, malformed(err)
-	}
+// run calls fn on ev. It returns a nil interface, not a typed nil
+// pointer, on error.
+func run[E any](ctx context.Context, fn func(context.Context, *E) (*E, error), ev *E) (any, error) {
 	out, err := fn(ctx, ev)
 	if err != nil {
 		return nil, err

@@ -6,7 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
-	"errors"
+	"fmt"
 )
 
 // MinKeySize is the shortest HMACProof key accepted, in bytes: the output
@@ -46,12 +46,12 @@ var _ Verifier = (*HMACProof)(nil)
 // new key, then drop the old one from the Lambda.
 func NewHMACProof(key []byte, previous ...[]byte) (*HMACProof, error) {
 	if len(key) < MinKeySize {
-		return nil, errors.New("challenge: proof key must be at least 32 bytes")
+		return nil, fmt.Errorf("challenge: proof key must be at least %d bytes, got %d", MinKeySize, len(key))
 	}
 	p := &HMACProof{key: append([]byte(nil), key...)}
 	for _, k := range previous {
 		if len(k) < MinKeySize {
-			return nil, errors.New("challenge: previous proof key must be at least 32 bytes")
+			return nil, fmt.Errorf("challenge: previous proof key must be at least %d bytes, got %d", MinKeySize, len(k))
 		}
 		p.previous = append(p.previous, append([]byte(nil), k...))
 	}

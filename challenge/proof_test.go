@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -37,6 +38,7 @@ func TestNewHMACProof(t *testing.T) {
 	}{
 		{name: "nil", key: nil, wantErr: true},
 		{name: "empty", key: []byte{}, wantErr: true},
+		{name: "16 bytes, an AES-128-sized key", key: []byte(strings.Repeat("k", 16)), wantErr: true},
 		{name: "31 bytes", key: []byte(strings.Repeat("k", 31)), wantErr: true},
 		{name: "32 bytes", key: []byte(strings.Repeat("k", 32))},
 		{name: "64 bytes", key: []byte(strings.Repeat("k", 64))},
@@ -48,6 +50,7 @@ func TestNewHMACProof(t *testing.T) {
 				require.Error(t, err)
 				assert.Nil(t, p)
 				assert.True(t, strings.HasPrefix(err.Error(), "challenge: "), err.Error())
+				assert.Contains(t, err.Error(), fmt.Sprintf("at least 32 bytes, got %d", len(tt.key)))
 				if len(tt.key) > 0 {
 					assert.NotContains(t, err.Error(), string(tt.key))
 				}

@@ -10,7 +10,9 @@
 //	// handle err
 //	proof, err := challenge.NewHMACProof(key) // the key the Lambda triggers hold
 //	// handle err
-//	idTokens, err := jwks.New(jwks.CognitoConfig(poolID, "id", clientID))
+//	idCfg, err := jwks.CognitoConfig(poolID, "id", clientID)
+//	// handle err
+//	idTokens, err := jwks.New(idCfg)
 //	// handle err
 //	store, err := cognitobridge.New(cognitobridge.Config{
 //		Client:       cognitoidentityprovider.NewFromConfig(awsCfg),

@@ -36,7 +36,10 @@ func exampleStore() (*cognitobridge.Store, *cognitotest.Server) {
 		log.Fatal(err)
 	}
 
-	idCfg := jwks.CognitoConfig(srv.UserPoolID(), "id", srv.ClientID())
+	idCfg, err := jwks.CognitoConfig(srv.UserPoolID(), "id", srv.ClientID())
+	if err != nil {
+		log.Fatal(err)
+	}
 	idCfg.JWKSURL = srv.JWKSURL() // the emulator's keys instead of AWS's
 	idTokens, err := jwks.New(idCfg)
 	if err != nil {

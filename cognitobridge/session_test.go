@@ -33,7 +33,8 @@ func idTokenValidator(t testing.TB, srv *cognitotest.Server, clientIDs ...string
 	if len(clientIDs) == 0 {
 		clientIDs = []string{srv.ClientID()}
 	}
-	cfg := jwks.CognitoConfig(srv.UserPoolID(), "id", clientIDs...)
+	cfg, err := jwks.CognitoConfig(srv.UserPoolID(), "id", clientIDs...)
+	require.NoError(t, err)
 	cfg.JWKSURL = srv.JWKSURL()
 	v, err := jwks.New(cfg)
 	require.NoError(t, err)

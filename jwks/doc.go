@@ -4,7 +4,9 @@
 //
 // A Validator for a Cognito pool's ID tokens:
 //
-//	v, err := jwks.New(jwks.CognitoConfig("eu-central-1_AbCdEf123", "id", appClientID))
+//	cfg, err := jwks.CognitoConfig("eu-central-1_AbCdEf123", "id", appClientID)
+//	if err != nil { ... } // a mistyped pool ID or token use, found offline
+//	v, err := jwks.New(cfg)
 //	if err != nil { ... }
 //	if err := v.Warm(ctx); err != nil { ... } // optional: load the keys now
 //	claims, err := v.Validate(ctx, idToken)
@@ -17,7 +19,10 @@
 //
 // To protect an API with the access tokens Cognito issues:
 //
-//	v, _ := jwks.New(jwks.CognitoConfig(poolID, "access", appClientID))
+//	cfg, err := jwks.CognitoConfig(poolID, "access", appClientID)
+//	if err != nil { ... }
+//	v, err := jwks.New(cfg) // shares the pool's keys with the ID-token Validator
+//	if err != nil { ... }
 //	mux.Handle("/api/", v.Middleware(api))
 //	// in api: claims, _ := jwks.ClaimsFromContext(r.Context())
 //
@@ -44,16 +49,39 @@
 //
 // # Remote keys
 //
-// Keys from Config.JWKSURL are fetched on first use (or by Warm), one
-// fetch in flight however many callers wait; each caller waits only as
-// long as its own context allows, while the fetch runs under
-// Config.FetchTimeout. Bodies are capped at 1 MiB; only successful
-// fetches are cached, but while none has succeeded a failed fetch makes
-// the next wait a second (callers get its error meanwhile), so a burst of
-// tokens against a failing endpoint is not a burst of fetches. An unknown kid or keys older than Config.MaxKeyAge
-// cause a refetch, at most one per Config.MinRefreshInterval, so a flood
-// of random kids cannot become a flood of fetches. While the endpoint is
+// Keys from Config.JWKSURL are fetched on first use (or by Warm), into
+// one key cache per URL (and fetch settings) in the process, shared by
+// every Validator of that URL: a pool's ID-token and access-token
+// validators fetch its keys once, and a rotation one of them notices
+// serves both. One fetch is in flight however many callers wait; each
+// caller waits only as long as its own context allows, while the fetch
+// runs under Config.FetchTimeout. Bodies are capped at 1 MiB; only
+// successful fetches are cached, but while none has succeeded a failed
+// fetch makes the next wait a second (callers get its error meanwhile),
+// so a burst of tokens against a failing endpoint is not a burst of
+// fetches. An unknown kid or keys older than Config.MaxKeyAge cause a
+// refetch, at most one per Config.MinRefreshInterval, so a flood of
+// random kids cannot become a flood of fetches. While the endpoint is
 // down, keys already fetched keep working.
+//
+// # Remembered tokens
+//
+// A session sends the same access token with every request, so a
+// Validator remembers the tokens that passed (Config.CacheSize, 10,000 by
+// default; negative turns it off), keyed by a SHA-256 of the whole token.
+// A repeat costs that hash and a lookup, not a signature check: under
+// 0.05× of the bare RSA verification (README, "Measured figures"). A remembered
+// token is refused as soon as a fresh check would refuse it for time or
+// key: at exp plus Leeway, before nbf, and once its key is no longer
+// published under its kid (a refreshed JWKS dropped or replaced it). Each
+// call gets its own copy of the claims. Memory is bounded (CLOCK
+// replacement, no timers or goroutines per entry).
+//
+// # Multi-Region replicas
+//
+// Tokens a replica region issues may name that region in the original
+// issuer form while the pool ID keeps the primary one; list the replica
+// regions in Config.CognitoReplicaRegions to accept them.
 //
 // Package jwkstest makes keys, serves them over httptest and signs
 // tokens, for testing code that relies on this package.

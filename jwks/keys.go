@@ -109,6 +109,20 @@ func usableKey(k jwk.Key, algorithms []string) (*publicKey, bool) {
 	return pk, true
 }
 
+// equal reports whether pk and o are the same key under the same alg.
+func (pk *publicKey) equal(o *publicKey) bool {
+	if pk.alg != o.alg {
+		return false
+	}
+	switch {
+	case pk.rsa != nil:
+		return o.rsa != nil && pk.rsa.Equal(o.rsa)
+	case pk.ec != nil:
+		return o.ec != nil && pk.ec.Equal(o.ec)
+	}
+	return false
+}
+
 // fits reports whether alg can be verified with this key's type (and, for
 // EC, its curve).
 func (pk *publicKey) fits(alg string) bool {
@@ -125,9 +139,9 @@ func (pk *publicKey) fits(alg string) bool {
 	return false
 }
 
-// digest hashes the signing input with the algorithm's hash into dst,
+// digestOf hashes the signing input with the algorithm's hash into dst,
 // which the caller keeps on its stack, and returns the used part.
-func digest(dst *[sha512.Size]byte, alg string, input []byte) (crypto.Hash, []byte) {
+func digestOf(dst *[sha512.Size]byte, alg string, input []byte) (crypto.Hash, []byte) {
 	switch alg[2:] {
 	case "384":
 		*(*[sha512.Size384]byte)(dst[:]) = sha512.Sum384(input)

@@ -54,7 +54,7 @@ func TestValidateRefusesAmbiguousMembers(t *testing.T) {
 			}
 			v := newCognito(t, "id")
 			if tt.use == "-" {
-				v = newCognito(t, "", func(c *jwks.Config) { c.TokenUse = "" })
+				v = newCognito(t, "id", func(c *jwks.Config) { c.TokenUse = "" })
 			}
 			_, err := v.Validate(context.Background(), signHeader(t, key, header, tt.claims))
 			if tt.ok {

@@ -6,30 +6,97 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"runtime"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"weak"
 
 	"golang.org/x/sync/singleflight"
 )
 
-// keySource finds the verification key for a kid.
+// keySource finds the verification key for a kid. now is the calling
+// Validator's clock: a source may be shared by validators.
+//
+// A key that stays published keeps its *publicKey across refreshes, so a
+// remembered verdict can tell whether the key it was checked with is
+// still the one published under its kid by comparing pointers.
 type keySource interface {
-	key(ctx context.Context, kid string) (*publicKey, error)
-	warm(ctx context.Context) error
+	key(ctx context.Context, kid string, now time.Time) (*publicKey, error)
+	warm(ctx context.Context, now time.Time) error
 }
 
 // staticKeys are keys given in Config.Keys; they never change.
 type staticKeys keySet
 
-func (s staticKeys) key(_ context.Context, kid string) (*publicKey, error) {
+func (s staticKeys) key(_ context.Context, kid string, _ time.Time) (*publicKey, error) {
 	if pk := s[kid]; pk != nil {
 		return pk, nil
 	}
 	return nil, errUnknownKid
 }
 
-func (staticKeys) warm(context.Context) error { return nil }
+func (staticKeys) warm(context.Context, time.Time) error { return nil }
+
+// remoteID is what makes two validators' remote keys interchangeable.
+type remoteID struct {
+	url        string
+	client     *http.Client
+	algorithms string
+	timeout    time.Duration
+	minRefresh time.Duration
+	maxAge     time.Duration
+}
+
+func newRemoteID(c Config) remoteID {
+	return remoteID{
+		url:        c.JWKSURL,
+		client:     c.HTTPClient,
+		algorithms: strings.Join(c.Algorithms, ","),
+		timeout:    c.FetchTimeout,
+		minRefresh: c.MinRefreshInterval,
+		maxAge:     c.MaxKeyAge,
+	}
+}
+
+// sharedRemotes holds one remoteKeys per remoteID for as long as some
+// Validator uses it: the map holds weak pointers, and a cleanup removes an
+// entry once its keys are collected, so a process that makes validators
+// for many URLs (tests do) does not keep them all.
+var sharedRemotes = struct {
+	sync.Mutex
+	m map[remoteID]weak.Pointer[remoteKeys]
+}{m: map[remoteID]weak.Pointer[remoteKeys]{}}
+
+// sharedRemoteKeys returns the key cache for id, making it if no live
+// Validator has one.
+func sharedRemoteKeys(id remoteID, algorithms []string) *remoteKeys {
+	sharedRemotes.Lock()
+	defer sharedRemotes.Unlock()
+	if r := sharedRemotes.m[id].Value(); r != nil {
+		return r
+	}
+	r := &remoteKeys{
+		url:        id.url,
+		client:     id.client,
+		timeout:    id.timeout,
+		minRefresh: id.minRefresh,
+		maxAge:     id.maxAge,
+		algorithms: slices.Clone(algorithms),
+	}
+	wp := weak.Make(r)
+	sharedRemotes.m[id] = wp
+	runtime.AddCleanup(r, func(id remoteID) {
+		sharedRemotes.Lock()
+		defer sharedRemotes.Unlock()
+		if sharedRemotes.m[id] == wp {
+			delete(sharedRemotes.m, id)
+		}
+	}, id)
+	return r
+}
 
 // remoteKeys fetches a JWKS over HTTP and caches what it got.
 //
@@ -43,7 +110,6 @@ type remoteKeys struct {
 	timeout    time.Duration
 	minRefresh time.Duration
 	maxAge     time.Duration
-	now        func() time.Time
 	algorithms []string
 
 	current atomic.Pointer[snapshot]
@@ -65,14 +131,14 @@ type snapshot struct {
 	fetchedAt time.Time
 }
 
-func (r *remoteKeys) key(ctx context.Context, kid string) (*publicKey, error) {
+func (r *remoteKeys) key(ctx context.Context, kid string, now time.Time) (*publicKey, error) {
 	snap := r.current.Load()
 	if snap != nil {
-		if pk := snap.keys[kid]; pk != nil && r.now().Sub(snap.fetchedAt) < r.maxAge {
+		if pk := snap.keys[kid]; pk != nil && now.Sub(snap.fetchedAt) < r.maxAge {
 			return pk, nil
 		}
 	}
-	fresh, err := r.load(ctx)
+	fresh, err := r.load(ctx, now)
 	if err != nil {
 		// A key that went stale is still better than no answer while the
 		// issuer's endpoint is down.
@@ -89,17 +155,17 @@ func (r *remoteKeys) key(ctx context.Context, kid string) (*publicKey, error) {
 	return nil, errUnknownKid
 }
 
-func (r *remoteKeys) warm(ctx context.Context) error {
-	_, err := r.load(ctx)
+func (r *remoteKeys) warm(ctx context.Context, now time.Time) error {
+	_, err := r.load(ctx, now)
 	return err
 }
 
 // load returns keys no older than allowed by the refresh rules, fetching
 // them if it may. The caller waits only as long as its own ctx allows; the
 // fetch runs on under its own timeout for whoever else is waiting.
-func (r *remoteKeys) load(ctx context.Context) (*snapshot, error) {
+func (r *remoteKeys) load(ctx context.Context, now time.Time) (*snapshot, error) {
 	ch := r.group.DoChan("jwks", func() (any, error) {
-		return r.fetchIfAllowed(context.WithoutCancel(ctx))
+		return r.fetchIfAllowed(context.WithoutCancel(ctx), now)
 	})
 	select {
 	case res := <-ch:
@@ -112,8 +178,7 @@ func (r *remoteKeys) load(ctx context.Context) (*snapshot, error) {
 	}
 }
 
-func (r *remoteKeys) fetchIfAllowed(ctx context.Context) (*snapshot, error) {
-	now := r.now()
+func (r *remoteKeys) fetchIfAllowed(ctx context.Context, now time.Time) (*snapshot, error) {
 	r.mu.Lock()
 	cur := r.current.Load()
 	if cur != nil && now.Sub(r.lastAttempt) < r.minRefresh {
@@ -138,9 +203,23 @@ func (r *remoteKeys) fetchIfAllowed(ctx context.Context) (*snapshot, error) {
 		r.mu.Unlock()
 		return nil, err
 	}
+	if cur != nil {
+		keepIdentity(keys, cur.keys)
+	}
 	snap := &snapshot{keys: keys, fetchedAt: now}
 	r.current.Store(snap)
 	return snap, nil
+}
+
+// keepIdentity gives every key of fresh that old already held, under the
+// same kid and with the same material and alg, old's pointer (see
+// keySource). A key that changed or went gets a new pointer or none.
+func keepIdentity(fresh, old keySet) {
+	for kid, pk := range fresh {
+		if prev := old[kid]; prev != nil && prev.equal(pk) {
+			fresh[kid] = prev
+		}
+	}
 }
 
 func (r *remoteKeys) fetch(ctx context.Context) (keySet, error) {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,7 +24,8 @@ func newClock(t time.Time) *clock { return testtools.NewClock(t) }
 
 func newRemote(t *testing.T, srv *jwkstest.Server, clk *clock, mutate ...func(*jwks.Config)) *jwks.Validator {
 	t.Helper()
-	cfg := jwks.CognitoConfig(poolID, "id", clientID)
+	cfg, err := jwks.CognitoConfig(poolID, "id", clientID)
+	require.NoError(t, err)
 	cfg.JWKSURL = srv.URL()
 	cfg.Now = clk.Now
 	for _, m := range mutate {
@@ -137,8 +139,6 @@ func TestRemoteFetchTimeout(t *testing.T) {
 
 func TestRemoteFailuresNotCached(t *testing.T) {
 	key, _ := keys(t)
-	srv := jwkstest.NewServer(key)
-	defer srv.Close()
 	huge := strings.Repeat(" ", jwks.MaxJWKSSize+1)
 	bad := map[string]http.HandlerFunc{
 		"500":     func(w http.ResponseWriter, r *http.Request) { http.Error(w, "down", 500) },
@@ -152,6 +152,9 @@ func TestRemoteFailuresNotCached(t *testing.T) {
 	}
 	for name, h := range bad {
 		t.Run(name, func(t *testing.T) {
+			// A server of its own: validators of one URL share their keys.
+			srv := jwkstest.NewServer(key)
+			defer srv.Close()
 			srv.SetHandler(h)
 			clk := newClock(fixedNow)
 			v := newRemote(t, srv, clk)
@@ -255,4 +258,32 @@ func TestWarm(t *testing.T) {
 
 	static := newCognito(t, "id")
 	assert.NoError(t, static.Warm(context.Background()))
+}
+
+// An endless JWKS body is stopped by the 1 MiB cap, not by the fetch
+// timeout: with an hour of FetchTimeout, the fetch still ends, with the
+// cap's error, having read little more than the cap. (The server gives up
+// after 256 MiB, so that a broken cap fails this test instead of hanging it.)
+func TestRemoteBodyCapStopsEndlessBody(t *testing.T) {
+	key, _ := keys(t)
+	srv := jwkstest.NewServer(key)
+	defer srv.Close()
+	var written atomic.Int64
+	srv.SetHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		chunk := []byte(strings.Repeat(`{"kty":"RSA","kid":"x"},`, 2048))
+		w.Write([]byte(`{"keys":[`))
+		for written.Load() < 256<<20 {
+			n, err := w.Write(chunk)
+			written.Add(int64(n))
+			if err != nil {
+				return
+			}
+		}
+	}))
+	v := newRemote(t, srv, newClock(fixedNow), func(c *jwks.Config) { c.FetchTimeout = time.Hour })
+	err := v.Warm(context.Background())
+	require.ErrorIs(t, err, jwks.ErrUnavailable)
+	assert.ErrorContains(t, err, "larger than 1 MiB")
+	assert.NotErrorIs(t, err, context.DeadlineExceeded)
+	assert.Less(t, written.Load(), int64(64<<20), "the client stopped reading at the cap")
 }

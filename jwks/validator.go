@@ -3,6 +3,7 @@ package jwks
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/rsa"
 	"crypto/sha512"
@@ -17,8 +18,9 @@ import (
 // Validator checks JWTs against the keys of one JWKS and the claims rules
 // of its Config. It is safe for concurrent use.
 type Validator struct {
-	cfg  Config
-	keys keySource
+	cfg   Config
+	keys  keySource
+	cache *tokenCache // nil when Config.CacheSize is negative
 
 	// headers maps the base64url header segments of tokens that verified
 	// to their decoded header. Issuers reuse a handful of headers (one per
@@ -32,7 +34,8 @@ type Validator struct {
 const maxCachedHeaders = 16
 
 // New checks cfg and returns a Validator. Static keys (Config.Keys) are
-// parsed here; remote keys are fetched on first use or by Warm.
+// parsed here; remote keys are fetched on first use or by Warm, into the
+// key cache the Validator shares with others of the same JWKS URL.
 func New(cfg Config) (*Validator, error) {
 	c, err := cfg.normalize()
 	if err != nil {
@@ -46,15 +49,10 @@ func New(cfg Config) (*Validator, error) {
 		}
 		v.keys = staticKeys(keys)
 	} else {
-		v.keys = &remoteKeys{
-			url:        c.JWKSURL,
-			client:     c.HTTPClient,
-			timeout:    c.FetchTimeout,
-			minRefresh: c.MinRefreshInterval,
-			maxAge:     c.MaxKeyAge,
-			now:        c.Now,
-			algorithms: c.Algorithms,
-		}
+		v.keys = sharedRemoteKeys(newRemoteID(c), c.Algorithms)
+	}
+	if c.CacheSize > 0 {
+		v.cache = newTokenCache(c.CacheSize)
 	}
 	return v, nil
 }
@@ -63,7 +61,7 @@ func New(cfg Config) (*Validator, error) {
 // them and a misconfigured URL shows at start-up. For static keys it does
 // nothing.
 func (v *Validator) Warm(ctx context.Context) error {
-	return v.keys.warm(ctx)
+	return v.keys.warm(ctx, v.cfg.Now())
 }
 
 // header is the JOSE header. Fields this package refuses to act on are
@@ -84,6 +82,11 @@ type header struct {
 // compact form, header rules, key, signature, and only then the claims. Every
 // rejection wraps ErrInvalidToken (expiry also ErrExpired); keys that
 // cannot be loaded give ErrUnavailable.
+//
+// A token that passed is remembered (Config.CacheSize): presented again,
+// it is answered from memory while it is unexpired, past its nbf and its
+// key is still published. The Claims returned are the caller's own, never
+// shared with another call.
 func (v *Validator) Validate(ctx context.Context, token string) (*Claims, error) {
 	if token == "" {
 		return nil, errEmptyToken
@@ -91,26 +94,73 @@ func (v *Validator) Validate(ctx context.Context, token string) (*Claims, error)
 	if len(token) > MaxTokenSize {
 		return nil, errTooLarge
 	}
+	if v.cache == nil {
+		claims, _, err := v.validate(ctx, token, nil)
+		return claims, err
+	}
+	h, signed, ok := hashToken(token)
+	if !ok {
+		return nil, errNotCompact
+	}
+	if claims := v.remembered(ctx, &h); claims != nil {
+		return claims, nil
+	}
+	claims, verdict, err := v.validate(ctx, token, &signed)
+	if err != nil {
+		return nil, err
+	}
+	v.cache.put(&h, verdict)
+	return claims.clone(), nil
+}
+
+// remembered returns a copy of the claims of the token hashed to h if it
+// is remembered and every rule of cache.go still holds for it.
+func (v *Validator) remembered(ctx context.Context, h *tokenHash) *Claims {
+	t, ok := v.cache.get(h)
+	if !ok {
+		return nil
+	}
+	now := v.cfg.Now()
+	if !now.Before(t.deadline) {
+		v.cache.remove(h, t)
+		return nil
+	}
+	if nbf := t.claims.NotBefore; !nbf.IsZero() && now.Add(v.cfg.Leeway).Before(nbf) {
+		return nil
+	}
+	if key, err := v.keys.key(ctx, t.kid, now); err != nil || key != t.key {
+		v.cache.remove(h, t)
+		return nil
+	}
+	return t.claims.clone()
+}
+
+// validate runs every check on token, and returns its claims and the
+// verdict to remember. The verdict holds the same claims: the caller
+// hands out a clone if it stores them. signed, if not nil, is a SHA-256
+// of a prefix of token, used for the signature when it is the signing
+// input's and the algorithm's hash.
+func (v *Validator) validate(ctx context.Context, token string, signed *signedDigest) (*Claims, cachedToken, error) {
 	// One copy of the token; every part below is a slice of it.
 	buf := []byte(token)
 	dot1 := bytes.IndexByte(buf, '.')
 	if dot1 < 0 {
-		return nil, errNotCompact
+		return nil, cachedToken{}, errNotCompact
 	}
 	dot2 := dot1 + 1 + bytes.IndexByte(buf[dot1+1:], '.')
 	if dot2 == dot1 || bytes.IndexByte(buf[dot2+1:], '.') >= 0 {
-		return nil, errNotCompact
+		return nil, cachedToken{}, errNotCompact
 	}
 	headerPart, payloadPart, sigPart := buf[:dot1], buf[dot1+1:dot2], buf[dot2+1:]
 	if len(headerPart) == 0 || len(payloadPart) == 0 || len(sigPart) == 0 {
-		return nil, errNotCompact
+		return nil, cachedToken{}, errNotCompact
 	}
 
 	h, cached := v.cachedHeader(headerPart)
 	if !cached {
 		var err error
 		if h, err = v.decodeHeader(headerPart); err != nil {
-			return nil, err
+			return nil, cachedToken{}, err
 		}
 	}
 
@@ -120,27 +170,27 @@ func (v *Validator) Validate(ctx context.Context, token string) (*Claims, error)
 	out := make([]byte, pl+dec.DecodedLen(len(sigPart)))
 	n, err := dec.Decode(out, payloadPart)
 	if err != nil {
-		return nil, errEncoding
+		return nil, cachedToken{}, errEncoding
 	}
 	payload := out[:n]
 	n, err = dec.Decode(out[pl:], sigPart)
 	if err != nil {
-		return nil, errEncoding
+		return nil, cachedToken{}, errEncoding
 	}
 	sig := out[pl : pl+n]
 
-	key, err := v.keys.key(ctx, h.Kid)
+	key, err := v.keys.key(ctx, h.Kid, v.cfg.Now())
 	if err != nil {
-		return nil, err
+		return nil, cachedToken{}, err
 	}
 	if key.alg != "" && key.alg != h.Alg {
-		return nil, errAlgMismatch
+		return nil, cachedToken{}, errAlgMismatch
 	}
 	if !key.fits(h.Alg) {
-		return nil, errKeyTypeMismatch
+		return nil, cachedToken{}, errKeyTypeMismatch
 	}
-	if !verifySignature(key, h.Alg, buf[:dot2], sig) {
-		return nil, errSignature
+	if !verifySignature(key, h.Alg, buf[:dot2], sig, signed) {
+		return nil, cachedToken{}, errSignature
 	}
 	if !cached {
 		v.cacheHeader(headerPart, h)
@@ -148,12 +198,12 @@ func (v *Validator) Validate(ctx context.Context, token string) (*Claims, error)
 
 	claims, err := decodeClaims(payload)
 	if err != nil {
-		return nil, err
+		return nil, cachedToken{}, err
 	}
 	if err := v.checkClaims(claims); err != nil {
-		return nil, err
+		return nil, cachedToken{}, err
 	}
-	return claims, nil
+	return claims, cachedToken{claims: claims, kid: h.Kid, key: key, deadline: claims.ExpiresAt.Add(v.cfg.Leeway)}, nil
 }
 
 func (v *Validator) cachedHeader(segment []byte) (*header, bool) {
@@ -224,9 +274,15 @@ func (v *Validator) checkHeader(h *header) error {
 	return nil
 }
 
-func verifySignature(key *publicKey, alg string, signingInput, sig []byte) bool {
+func verifySignature(key *publicKey, alg string, signingInput, sig []byte, signed *signedDigest) bool {
 	var buf [sha512.Size]byte
-	hash, digest := digest(&buf, alg, signingInput)
+	var hash crypto.Hash
+	var digest []byte
+	if signed != nil && signed.end == len(signingInput) && alg[2:] == "256" {
+		hash, digest = crypto.SHA256, buf[:copy(buf[:], signed.sum[:])]
+	} else {
+		hash, digest = digestOf(&buf, alg, signingInput)
+	}
 	switch alg[:2] {
 	case "RS":
 		return rsa.VerifyPKCS1v15(key.rsa, hash, digest, sig) == nil

@@ -54,7 +54,8 @@ var fixedNow = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 func newCognito(t testing.TB, tokenUse string, mutate ...func(*jwks.Config)) *jwks.Validator {
 	t.Helper()
 	key, _ := keys(t)
-	cfg := jwks.CognitoConfig(poolID, tokenUse, clientID)
+	cfg, err := jwks.CognitoConfig(poolID, tokenUse, clientID)
+	require.NoError(t, err)
 	cfg.JWKSURL = ""
 	cfg.Keys = jwkstest.JWKS(key)
 	cfg.Now = func() time.Time { return fixedNow }
@@ -89,18 +90,52 @@ func idClaims(mutate ...func(map[string]any)) map[string]any {
 }
 
 func TestCognitoConfig(t *testing.T) {
-	cfg := jwks.CognitoConfig(poolID, "id", clientID)
+	cfg, err := jwks.CognitoConfig(poolID, "id", clientID)
+	require.NoError(t, err)
 	assert.Equal(t, []string{issuer, issuer2}, cfg.Issuers)
 	assert.Equal(t, issuer+"/.well-known/jwks.json", cfg.JWKSURL)
 	assert.Equal(t, []string{clientID}, cfg.Audiences)
 	assert.Equal(t, "id", cfg.TokenUse)
 
-	gov := jwks.CognitoConfig("us-gov-west-1_abc123", "access", clientID)
+	gov, err := jwks.CognitoConfig("us-gov-west-1_abc123", "access", clientID)
+	require.NoError(t, err)
 	assert.Equal(t, "https://cognito-idp.us-gov-west-1.amazonaws.com/us-gov-west-1_abc123", gov.Issuers[0])
+}
 
-	for _, bad := range []string{"", "AbCdEf123", "eu-central-1", "eu-central-1_", "https://evil/_x", "eu-central-1_abc/../x"} {
-		_, err := jwks.New(jwks.CognitoConfig(bad, "id", clientID))
-		assert.Error(t, err, "pool ID %q", bad)
+// A mistyped pool ID or token use fails when the Config is made, before
+// any network call, with an error that says what shape was expected.
+func TestCognitoConfigRefusesOffline(t *testing.T) {
+	tests := []struct {
+		name, pool, use string
+		wantErr         string
+	}{
+		{"empty pool", "", "id", "<region>_<id>"},
+		{"no region", "AbCdEf123", "id", "<region>_<id>"},
+		{"region only", "eu-central-1", "id", "<region>_<id>"},
+		{"no id", "eu-central-1_", "id", "<region>_<id>"},
+		{"URL", "https://evil/_x", "id", "<region>_<id>"},
+		{"path", "eu-central-1_abc/../x", "id", "<region>_<id>"},
+		{"region without number", "eu-central_abc", "id", "<region>_<id>"},
+		{"upper-case region", "EU-WEST-1_abc", "id", "<region>_<id>"},
+		{"space", "eu-west-1_abc ", "id", "<region>_<id>"},
+		{"cognito-local pool", "local_4Ab2xyz", "id", "<region>_<id>"},
+		{"empty token use", poolID, "", `"id" or "access"`},
+		{"refresh token use", poolID, "refresh", `"id" or "access"`},
+		{"token use in capitals", poolID, "ID", `"id" or "access"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := jwks.CognitoConfig(tt.pool, tt.use, clientID)
+			require.Error(t, err)
+			assert.ErrorContains(t, err, tt.wantErr)
+			assert.True(t, strings.HasPrefix(err.Error(), "jwks: "), err.Error())
+			assert.Empty(t, cfg.Issuers, "no half-made Config")
+			assert.Empty(t, cfg.JWKSURL)
+		})
+	}
+	for _, good := range []string{"eu-west-1_AbC123", "ap-southeast-2_x", "us-gov-west-1_abc123", "cn-north-1_Z9", "il-central-1_q"} {
+		_, err := jwks.CognitoConfig(good, "access", clientID)
+		assert.NoError(t, err, good)
 	}
 }
 
@@ -447,4 +482,93 @@ func TestECDSA(t *testing.T) {
 func TestErrorsAreDistinct(t *testing.T) {
 	assert.ErrorIs(t, jwks.ErrExpired, jwks.ErrInvalidToken)
 	assert.False(t, errors.Is(jwks.ErrUnavailable, jwks.ErrInvalidToken))
+}
+
+// A Multi-Region replica's tokens name the replica's region in the
+// original issuer form (aws-jwt-verify#282/#285); they are accepted only
+// for the replica regions configured.
+func TestCognitoReplicaRegions(t *testing.T) {
+	key, _ := keys(t)
+	replicaIssuer := "https://cognito-idp.us-west-2.amazonaws.com/" + poolID
+	tok := sign(t, key, idClaims(func(c map[string]any) { c["iss"] = replicaIssuer }))
+
+	_, err := newCognito(t, "id").Validate(context.Background(), tok)
+	assert.ErrorContains(t, err, "issuer", "no replica configured")
+
+	v := newCognito(t, "id", func(c *jwks.Config) { c.CognitoReplicaRegions = []string{"us-west-2", "ap-south-1"} })
+	got, err := v.Validate(context.Background(), tok)
+	require.NoError(t, err)
+	assert.Equal(t, replicaIssuer, got.Issuer)
+	for _, iss := range []string{issuer, issuer2} {
+		_, err := v.Validate(context.Background(), sign(t, key, idClaims(func(c map[string]any) { c["iss"] = iss })))
+		assert.NoError(t, err, "the primary's issuers stay: %s", iss)
+	}
+	for _, iss := range []string{
+		"https://cognito-idp.eu-west-1.amazonaws.com/" + poolID,           // a region not configured
+		"https://issuer-cognito-idp.us-west-2.amazonaws.com/" + poolID,    // the updated form names the primary region
+		"https://cognito-idp.us-west-2.amazonaws.com/us-west-2_AbCdEf123", // another pool
+	} {
+		_, err := v.Validate(context.Background(), sign(t, key, idClaims(func(c map[string]any) { c["iss"] = iss })))
+		assert.ErrorContains(t, err, "issuer", iss)
+	}
+
+	for _, bad := range [][]string{{""}, {"us-west-2/x"}, {"https://evil.example"}, {"US-WEST-2"}, {"us-west-2", "uswest2"}} {
+		cfg, err := jwks.CognitoConfig(poolID, "id", clientID)
+		require.NoError(t, err)
+		cfg.CognitoReplicaRegions = bad
+		_, err = jwks.New(cfg)
+		assert.ErrorContains(t, err, "replica region", "%q", bad)
+	}
+	_, err = jwks.New(jwks.Config{Issuers: []string{issuer}, Audiences: []string{clientID}, Keys: jwkstest.JWKS(key),
+		CognitoReplicaRegions: []string{"us-west-2"}})
+	assert.ErrorContains(t, err, "CognitoConfig", "replicas need to know the pool")
+
+	// The caller's slice is copied.
+	cfg, err := jwks.CognitoConfig(poolID, "id", clientID)
+	require.NoError(t, err)
+	regions := []string{"us-west-2"}
+	cfg.CognitoReplicaRegions, cfg.JWKSURL, cfg.Keys = regions, "", jwkstest.JWKS(key)
+	cfg.Now = func() time.Time { return fixedNow }
+	copied, err := jwks.New(cfg)
+	require.NoError(t, err)
+	regions[0] = "eu-west-1"
+	_, err = copied.Validate(context.Background(), tok)
+	assert.NoError(t, err)
+}
+
+// A key without alg fits only the algorithms of its type: an EC key is
+// never used for an RS256 token, nor an RSA key for an ES256 one. Without
+// the check the verifier would be handed a nil key.
+func TestKeyWithoutAlgMustFitHeaderAlg(t *testing.T) {
+	key, _ := keys(t)
+	ec, err := newECKey()
+	require.NoError(t, err)
+	var ecDoc struct{ Keys []map[string]any }
+	require.NoError(t, json.Unmarshal(ec.jwks(), &ecDoc))
+	ecJWK := ecDoc.Keys[0]
+	delete(ecJWK, "alg")
+	ecJWK["kid"] = "ec-no-alg"
+	rsaJWK := key.JWK()
+	delete(rsaJWK, "alg")
+	rsaJWK["kid"] = "rsa-no-alg"
+	doc, _ := json.Marshal(map[string]any{"keys": []any{ecJWK, rsaJWK}})
+	v, err := jwks.New(jwks.Config{Issuers: []string{issuer}, Audiences: []string{clientID}, Keys: doc,
+		Algorithms: []string{"RS256", "ES256"}, Now: func() time.Time { return fixedNow }})
+	require.NoError(t, err)
+
+	// An RS256 token, validly signed, whose kid names the EC key.
+	rsOnEC := signHeader(t, key, map[string]any{"alg": "RS256", "kid": "ec-no-alg"}, idClaims())
+	_, err = v.Validate(context.Background(), rsOnEC)
+	assert.ErrorContains(t, err, "key type does not fit")
+
+	// An ES256 token whose kid names the RSA key.
+	esOnRSA := ec.signWith(t, map[string]any{"alg": "ES256", "kid": "rsa-no-alg"}, idClaims())
+	_, err = v.Validate(context.Background(), esOnRSA)
+	assert.ErrorContains(t, err, "key type does not fit")
+
+	// Each fits its own kind.
+	_, err = v.Validate(context.Background(), signHeader(t, key, map[string]any{"alg": "RS256", "kid": "rsa-no-alg"}, idClaims()))
+	assert.NoError(t, err)
+	_, err = v.Validate(context.Background(), ec.signWith(t, map[string]any{"alg": "ES256", "kid": "ec-no-alg"}, idClaims()))
+	assert.NoError(t, err)
 }

@@ -16,6 +16,10 @@
 //		From: "Example <login@example.com>", Username: user, Password: pass})
 //	// or mail.NewSES(mail.SESConfig{Client: sesv2.NewFromConfig(awsCfg), From: …})
 //	// handle err
+//	idCfg, err := jwks.CognitoConfig(poolID, "id", clientID)
+//	// handle err
+//	idTokens, err := jwks.New(idCfg)
+//	// handle err
 //	rp, err := passkey.New(passkey.Config{
 //		RPID:          "example.com",
 //		RPDisplayName: "Example",

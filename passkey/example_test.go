@@ -46,7 +46,10 @@ func exampleRPWithMail(dir string) (*passkey.RelyingParty, *cognitotest.Server, 
 	if err != nil {
 		log.Fatal(err)
 	}
-	idCfg := jwks.CognitoConfig(pool.UserPoolID(), "id", pool.ClientID())
+	idCfg, err := jwks.CognitoConfig(pool.UserPoolID(), "id", pool.ClientID())
+	if err != nil {
+		log.Fatal(err)
+	}
 	idCfg.JWKSURL = pool.JWKSURL()
 	idTokens, err := jwks.New(idCfg)
 	if err != nil {

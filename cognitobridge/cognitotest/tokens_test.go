@@ -185,7 +185,8 @@ func TestTokensValidateWithJWKS(t *testing.T) {
 		{"access", aws.ToString(res.AccessToken)},
 	} {
 		t.Run(tt.use, func(t *testing.T) {
-			cfg := jwks.CognitoConfig(s.UserPoolID(), tt.use, s.ClientID())
+			cfg, err := jwks.CognitoConfig(s.UserPoolID(), tt.use, s.ClientID())
+			require.NoError(t, err)
 			cfg.JWKSURL = s.JWKSURL()
 			cfg.Now = clk.Now
 			v, err := jwks.New(cfg)
@@ -200,7 +201,8 @@ func TestTokensValidateWithJWKS(t *testing.T) {
 				assert.Equal(t, "true", claims.Custom["custom:createdByCorbado"])
 			}
 
-			wrongUse := jwks.CognitoConfig(s.UserPoolID(), map[string]string{"id": "access", "access": "id"}[tt.use], s.ClientID())
+			wrongUse, err := jwks.CognitoConfig(s.UserPoolID(), map[string]string{"id": "access", "access": "id"}[tt.use], s.ClientID())
+			require.NoError(t, err)
 			wrongUse.JWKSURL = s.JWKSURL()
 			wrongUse.Now = clk.Now
 			v, err = jwks.New(wrongUse)

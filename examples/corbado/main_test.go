@@ -404,7 +404,8 @@ func TestStaticCognitoJWKS(t *testing.T) {
 	}
 	cfg, err := loadConfig(func(k string) string { return env[k] })
 	require.NoError(t, err)
-	jc := idTokenConfig(cfg, nil)
+	jc, err := idTokenConfig(cfg, nil)
+	require.NoError(t, err)
 	assert.Empty(t, jc.JWKSURL, "no fetch")
 	assert.JSONEq(t, `{"keys":`+string(doc.Keys)+`}`, string(jc.Keys))
 

@@ -45,7 +45,11 @@ func newServer(c config, d deps) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	idTokens, err := jwks.New(idTokenConfig(c, d.HTTPClient))
+	idCfg, err := idTokenConfig(c, d.HTTPClient)
+	if err != nil {
+		return nil, err
+	}
+	idTokens, err := jwks.New(idCfg)
 	if err != nil {
 		return nil, err
 	}
@@ -95,14 +99,14 @@ func newServer(c config, d deps) (http.Handler, error) {
 // idTokenConfig checks the ID tokens the store hands out, as the seed's
 // validateJWT did: against COGNITO_JWKS when set, else the pool's JWKS
 // (under COGNITO_ENDPOINT when that points at an emulator).
-func idTokenConfig(c config, client *http.Client) jwks.Config {
-	jc := jwks.CognitoConfig(c.UserPoolID, "id", c.ClientID)
+func idTokenConfig(c config, client *http.Client) (jwks.Config, error) {
+	jc, err := jwks.CognitoConfig(c.UserPoolID, "id", c.ClientID)
 	if c.CognitoEndpoint != "" {
 		local := c.CognitoEndpoint + "/" + c.UserPoolID
-		if len(jc.Issuers) == 0 {
+		if err != nil {
 			// Not an AWS pool ID (cognito-local's local_…): only the
 			// emulator's own issuer applies.
-			jc = jwks.Config{Audiences: []string{c.ClientID}, TokenUse: "id"}
+			jc, err = jwks.Config{Audiences: []string{c.ClientID}, TokenUse: "id"}, nil
 		}
 		// cognito-local names itself as issuer; cognitotest uses AWS's form.
 		jc.Issuers = append(jc.Issuers, local)
@@ -112,7 +116,7 @@ func idTokenConfig(c config, client *http.Client) jwks.Config {
 		jc.JWKSURL, jc.Keys = "", c.CognitoJWKS
 	}
 	jc.HTTPClient = client
-	return jc
+	return jc, err
 }
 
 // maxLogoutBody caps the logout request: one access token.

@@ -126,7 +126,10 @@ func newApp(ctx context.Context, cfg config) (*app, error) {
 		return nil, fmt.Errorf("cognito emulator: %w", err)
 	}
 
-	idCfg := jwks.CognitoConfig(a.pool.UserPoolID(), "id", a.pool.ClientID())
+	idCfg, err := jwks.CognitoConfig(a.pool.UserPoolID(), "id", a.pool.ClientID())
+	if err != nil {
+		return nil, err
+	}
 	idCfg.JWKSURL = a.pool.JWKSURL() // the emulator's keys, not AWS's
 	a.IDTokens, err = jwks.New(idCfg)
 	if err != nil {

@@ -57,7 +57,10 @@ func run(ctx context.Context, getenv func(string) string, verifiedEmail string, 
 	}
 
 	// Every ID token the store hands out is checked against the pool's keys.
-	idCfg := jwks.CognitoConfig(poolID, "id", clientID)
+	idCfg, err := jwks.CognitoConfig(poolID, "id", clientID)
+	if err != nil {
+		return err // a mistyped pool ID, found before any call
+	}
 	if u := getenv("PASSKEYBRIDGE_JWKS_URL"); u != "" {
 		idCfg.JWKSURL = u // an emulator's; AWS's by default
 	}

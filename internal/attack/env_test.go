@@ -137,7 +137,8 @@ func (p *pool) newStore(t testing.TB) *cognitobridge.Store {
 // the emulator's JWKS.
 func (p *pool) validator(t testing.TB, tokenUse string) *jwks.Validator {
 	t.Helper()
-	cfg := jwks.CognitoConfig(p.srv.UserPoolID(), tokenUse, p.srv.ClientID())
+	cfg, err := jwks.CognitoConfig(p.srv.UserPoolID(), tokenUse, p.srv.ClientID())
+	require.NoError(t, err)
 	cfg.JWKSURL = p.srv.JWKSURL()
 	cfg.Logger = p.audit.logger()
 	v, err := jwks.New(cfg)

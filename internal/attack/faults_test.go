@@ -421,9 +421,12 @@ func TestJWKSEndpointFaults(t *testing.T) {
 				defer pn.close()
 
 				clk := newFakeClock(time.Now())
-				newValidator := func() *jwks.Validator {
-					cfg := jwks.CognitoConfig(hostilePool, "id", hostileClient)
-					cfg.JWKSURL = "http://jwks.pipe/.well-known/jwks.json"
+				// Validators of one JWKS URL share their keys: a query the
+				// server ignores gives each validator keys of its own.
+				newValidator := func(query string) *jwks.Validator {
+					cfg, err := jwks.CognitoConfig(hostilePool, "id", hostileClient)
+					require.NoError(t, err)
+					cfg.JWKSURL = "http://jwks.pipe/.well-known/jwks.json" + query
 					cfg.HTTPClient = pn.client
 					cfg.FetchTimeout = fetchTimeout
 					cfg.MinRefreshInterval = time.Minute
@@ -434,9 +437,9 @@ func TestJWKSEndpointFaults(t *testing.T) {
 					require.NoError(t, err)
 					return v
 				}
-				warm := newValidator()
+				warm := newValidator("")
 				require.NoError(t, warm.Warm(t.Context()))
-				cold := newValidator()
+				cold := newValidator("?cold")
 				if broken == nil {
 					pn.down()
 				} else {
@@ -453,7 +456,7 @@ func TestJWKSEndpointFaults(t *testing.T) {
 
 				ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 				t1 := time.Now()
-				_, err = newValidator().Validate(ctx, token)
+				_, err = newValidator("?caller").Validate(ctx, token)
 				callerTook := time.Since(t1)
 				cancel()
 				a.err(err)

@@ -134,7 +134,8 @@ func b64u(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 // corpusValidator validates the corpus's tokens with keys from jwksURL.
 func corpusValidator(t testing.TB, jwksURL string) *jwks.Validator {
 	t.Helper()
-	cfg := jwks.CognitoConfig(hostilePool, "id", hostileClient)
+	cfg, err := jwks.CognitoConfig(hostilePool, "id", hostileClient)
+	require.NoError(t, err)
 	cfg.JWKSURL = jwksURL
 	v, err := jwks.New(cfg)
 	require.NoError(t, err)

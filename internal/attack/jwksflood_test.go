@@ -106,7 +106,8 @@ func TestJWKSFlood(t *testing.T) {
 	newFlooded := func(t *testing.T, interval time.Duration, now func() time.Time) (*jwks.Validator, *jwkstest.Server) {
 		srv := jwkstest.NewServer(key)
 		t.Cleanup(srv.Close)
-		cfg := jwks.CognitoConfig(hostilePool, "id", hostileClient)
+		cfg, err := jwks.CognitoConfig(hostilePool, "id", hostileClient)
+		require.NoError(t, err)
 		cfg.JWKSURL = srv.URL()
 		cfg.MinRefreshInterval = interval
 		cfg.MaxKeyAge = 24 * time.Hour
@@ -176,7 +177,8 @@ func TestJWKSFlood(t *testing.T) {
 			time.Sleep(2 * time.Millisecond)
 			http.Error(w, "down", http.StatusServiceUnavailable)
 		}))
-		cfg := jwks.CognitoConfig(hostilePool, "id", hostileClient)
+		cfg, err := jwks.CognitoConfig(hostilePool, "id", hostileClient)
+		require.NoError(t, err)
 		cfg.JWKSURL = srv.URL()
 		cfg.MinRefreshInterval = time.Second
 		v, err := jwks.New(cfg)

@@ -28,8 +28,9 @@ const (
 )
 
 type fixture struct {
-	key   *jwkstest.Key
-	token string
+	key    *jwkstest.Key
+	token  string
+	second string // another token of the same shape and size
 }
 
 func newFixture(b *testing.B) fixture {
@@ -43,11 +44,17 @@ func newFixture(b *testing.B) fixture {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return fixture{key, token}
+	claims["jti"] = "c1f2e3d4-0000-4000-8000-000000000009"
+	second, err := key.Sign(claims)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return fixture{key, token, second}
 }
 
 // BenchmarkValidate runs every verifier on the same RS256-2048,
-// Cognito-shaped ID token.
+// Cognito-shaped ID token. Neither golang-jwt nor jwx has a cache of
+// verified tokens, so each of their calls is a first validation.
 func BenchmarkValidate(b *testing.B) {
 	f := newFixture(b)
 	pub := &f.key.PrivateKey.PublicKey
@@ -73,14 +80,57 @@ func BenchmarkValidate(b *testing.B) {
 		}
 	})
 
-	b.Run("passkeybridge-jwks", func(b *testing.B) {
-		cfg := jwks.CognitoConfig(poolID, "id", clientID)
+	// newValidator returns the library's Validator for the fixture's
+	// pool, with static keys and the given cache size.
+	newValidator := func(b *testing.B, cacheSize int) *jwks.Validator {
+		cfg, err := jwks.CognitoConfig(poolID, "id", clientID)
+		if err != nil {
+			b.Fatal(err)
+		}
 		cfg.JWKSURL, cfg.Keys = "", jwkstest.JWKS(f.key)
+		cfg.CacheSize = cacheSize
 		v, err := jwks.New(cfg)
 		if err != nil {
 			b.Fatal(err)
 		}
-		ctx := context.Background()
+		return v
+	}
+	ctx := context.Background()
+
+	// A token seen for the first time: every check, plus the cache's own
+	// work (hash, lookup, insert, eviction). A cache of one entry and two
+	// tokens taken in turn make every call such a miss.
+	b.Run("passkeybridge-jwks-first", func(b *testing.B) {
+		v := newValidator(b, 1)
+		tokens := [2]string{f.token, f.second}
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			if _, err := v.Validate(ctx, tokens[i&1]); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	})
+
+	// The same token again, as a session's access token comes with every
+	// API request: answered from the verified-token cache.
+	b.Run("passkeybridge-jwks-repeat", func(b *testing.B) {
+		v := newValidator(b, 0)
+		if _, err := v.Validate(ctx, f.token); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := v.Validate(ctx, f.token); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+
+	// The cache turned off: every call checks everything.
+	b.Run("passkeybridge-jwks-nocache", func(b *testing.B) {
+		v := newValidator(b, -1)
 		b.ReportAllocs()
 		for b.Loop() {
 			if _, err := v.Validate(ctx, f.token); err != nil {

@@ -188,7 +188,10 @@ func (p *Pool) NewStore(t testing.TB) *cognitobridge.Store {
 // keys fetched from the emulator's JWKS.
 func (p *Pool) Validator(t testing.TB, tokenUse string) *jwks.Validator {
 	t.Helper()
-	cfg := jwks.CognitoConfig(p.Server.UserPoolID(), tokenUse, p.Server.ClientID())
+	cfg, err := jwks.CognitoConfig(p.Server.UserPoolID(), tokenUse, p.Server.ClientID())
+	if err != nil {
+		t.Fatalf("testtools: validator: %v", err)
+	}
 	cfg.JWKSURL = p.Server.JWKSURL()
 	v, err := jwks.New(cfg)
 	if err != nil {
