@@ -3,8 +3,10 @@ package mail
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,6 +17,9 @@ import (
 
 // DefaultSMTPTimeout bounds one Send when its ctx has no earlier deadline.
 const DefaultSMTPTimeout = 30 * time.Second
+
+// ctxMargin is how long past a ctx deadline go-mail's own timeout is set.
+const ctxMargin = time.Second
 
 // SMTPConfig says how to reach a submission server. The zero value of
 // every switch is the safe one: STARTTLS is required, certificates are
@@ -122,8 +127,12 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 	}
 
 	timeout := s.cfg.Timeout
-	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < timeout {
-		timeout = time.Until(deadline)
+	deadline, hasDeadline := ctx.Deadline()
+	if hasDeadline && time.Until(deadline) < timeout {
+		// A little past ctx's deadline, so that ctx ends the exchange
+		// (closeOnCancel) and the error says so, rather than a socket
+		// timeout racing it to the same instant.
+		timeout = time.Until(deadline) + ctxMargin
 	}
 	dial, stop := closeOnCancel(ctx, s.tls, s.cfg.ImplicitTLS)
 	defer stop()
@@ -156,6 +165,9 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 	if err := client.DialAndSendWithContext(ctx, msg); err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return fmt.Errorf("%w: smtp: %w", ErrUnavailable, ctxErr)
+		}
+		if hasDeadline && errors.Is(err, os.ErrDeadlineExceeded) && !time.Now().Before(deadline) {
+			return fmt.Errorf("%w: smtp: %w", ErrUnavailable, context.DeadlineExceeded)
 		}
 		return fmt.Errorf("%w: smtp %s: %w", ErrUnavailable, net.JoinHostPort(s.cfg.Host, strconv.Itoa(s.port)), err)
 	}

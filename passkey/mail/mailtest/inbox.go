@@ -15,7 +15,8 @@ var inboxPage = template.Must(template.New("inbox").Parse(`<!DOCTYPE html>
 body { font-family: system-ui, sans-serif; max-width: 50rem; margin: 1rem auto; padding: 0 1rem; }
 .warning { background: #fff3cd; border: 2px solid #b58100; padding: .75rem 1rem; }
 article { border: 1px solid #ccc; margin: 1rem 0; padding: .5rem 1rem; }
-pre { white-space: pre-wrap; background: #f6f6f6; padding: .5rem; }
+pre, a.link { white-space: pre-wrap; overflow-wrap: anywhere; }
+pre { background: #f6f6f6; padding: .5rem; }
 iframe { width: 100%; height: 14rem; border: 1px solid #ddd; }
 </style></head><body>
 <p class="warning" role="alert"><strong>Development aid.</strong> This page shows every mail the
