@@ -3,6 +3,7 @@ package cognitobridge
 import (
 	"context"
 	"errors"
+	"regexp"
 	"strings"
 
 	"github.com/aws/smithy-go"
@@ -85,9 +86,23 @@ func (e *Error) Error() string {
 	}
 	if e.Err != nil {
 		b.WriteString(": ")
-		b.WriteString(strings.TrimPrefix(e.Err.Error(), "cognitobridge: "))
+		b.WriteString(redactTokens(strings.TrimPrefix(e.Err.Error(), "cognitobridge: ")))
 	}
 	return b.String()
+}
+
+// tokenLike matches what could be a token, a secret hash or a session
+// string: a run of 40 or more base64, base64url or JWT characters.
+// Request IDs (36-character UUIDs) and Cognito's messages stay readable.
+var tokenLike = regexp.MustCompile(`[A-Za-z0-9_\-+/=.]{40,}`)
+
+// redactTokens blanks token-like runs in an error text. The SDK puts none
+// of the request in its errors, but the error message is the service's
+// own text, and an emulator (moto 5.2.1 answers a revoked GlobalSignOut
+// with the access token as the message) or a future Cognito message may
+// quote what it was given: the text is not trusted to be safe.
+func redactTokens(s string) string {
+	return tokenLike.ReplaceAllString(s, "[redacted]")
 }
 
 // Unwrap returns both the sentinel and the cause, so that errors.Is and

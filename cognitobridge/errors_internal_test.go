@@ -182,3 +182,18 @@ func FuzzUnverifiedClaims(f *testing.F) {
 		}
 	})
 }
+
+// A service message that quotes a token (moto 5.2.1 answers a revoked
+// GlobalSignOut with the access token as its message) must not carry the
+// token into the store's error text; the rest of the text stays readable.
+func TestErrorRedactsTokenLikeMessages(t *testing.T) {
+	token := "eyJraWQiOiJrMSIsImFsZyI6IlJTMjU2In0.eyJzdWIiOiJhYmMiLCJ0b2tlbl91c2UiOiJhY2Nlc3MifQ.c2lnbmF0dXJlLWJ5dGVzLWJ5dGVzLWJ5dGVz"
+	requestID := "1b4e28ba-2fa1-11d2-883f-0016d3cca427"
+	err := callError("sign out", "GlobalSignOut", apiErr("NotAuthorizedException", token+" (request "+requestID+")", smithy.FaultClient))
+	text := err.Error()
+	assert.NotContains(t, text, token)
+	assert.NotContains(t, text, "eyJ")
+	assert.Contains(t, text, "NotAuthorizedException")
+	assert.Contains(t, text, requestID, "request IDs stay readable")
+	assert.ErrorIs(t, err, ErrNotAuthorized)
+}
