@@ -310,3 +310,41 @@ func TestSMTPServerGone(t *testing.T) {
 	require.ErrorIs(t, err, mail.ErrUnavailable)
 	assert.False(t, errors.Is(err, mail.ErrInvalidMessage))
 }
+
+// BenchmarkSMTPSend measures one Send over loopback to mailtest: a new
+// connection, EHLO, the TLS handshake and AUTH where configured, and the
+// transfer of a proof-sized text+HTML mail.
+func BenchmarkSMTPSend(b *testing.B) {
+	cases := []struct {
+		name   string
+		server mailtest.Config
+		client mail.SMTPConfig
+	}{
+		{"plaintext", mailtest.Config{}, mail.SMTPConfig{InsecurePlaintext: true}},
+		{"starttls", mailtest.Config{STARTTLS: true}, mail.SMTPConfig{}},
+		{"starttls+auth", mailtest.Config{STARTTLS: true, Username: "u", Password: "p"}, mail.SMTPConfig{Username: "u", Password: "p"}},
+		{"implicit-tls", mailtest.Config{ImplicitTLS: true}, mail.SMTPConfig{ImplicitTLS: true}},
+	}
+	msg, err := mail.DefaultTemplates().Proof("ana@example.com", mail.ProofData{RPName: "Example", Code: "49302718", Link: "https://example.com/#link=abc.def", Expires: time.Now()})
+	require.NoError(b, err)
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			srv, err := mailtest.StartConfig(c.server)
+			require.NoError(b, err)
+			defer srv.Close()
+			cfg := c.client
+			cfg.Host, cfg.Port, cfg.From = srv.Host(), srv.Port(), from
+			if srv.RootCAs() != nil {
+				cfg.TLSConfig = &tls.Config{RootCAs: srv.RootCAs()}
+			}
+			m, err := mail.NewSMTP(cfg)
+			require.NoError(b, err)
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := m.Send(b.Context(), msg); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
