@@ -330,6 +330,17 @@ func TestBrowser(t *testing.T) {
 		assert.NotEqual(t, adaSub, graceSub)
 		assert.Equal(t, "0", p.eval(`document.body.dataset.passkeys`))
 		assert.Equal(t, "false", p.eval(`String(document.getElementById("no-passkeys").hidden)`))
+
+		// Once the proof's grant has lapsed, an account without passkeys
+		// proves its address again before it may add one.
+		p.eval(`demo.grantExpires = 0, ""`)
+		state, errCode = p.act(chromedp.Click(chromedp.ID("add-passkey")))
+		require.Equal(t, "code-step", state, errCode)
+		assert.Contains(t, p.text("status"), "confirm it is you")
+		code = proofCode(mailFor(t, ctx, a, a.SeedUser, "sign-in code").Text)
+		state, errCode = p.act(chromedp.SetValue(chromedp.ID("code"), code), chromedp.Click(chromedp.ID("verify-code")))
+		assert.Equal(t, graceSub, p.signedInAs(a, state, errCode, a.SeedUser))
+		assert.NotEmpty(t, p.eval(`demo.grant || ""`), "a fresh grant")
 		p.signOut()
 	})
 
