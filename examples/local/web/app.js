@@ -87,18 +87,22 @@ let autofill = null; // the AbortController of the pending conditional request
 // whose suggestions then list this site's passkeys. Picking one signs in.
 async function startAutofill() {
   stopAutofill();
-  if (!window.PublicKeyCredential || !PublicKeyCredential.isConditionalMediationAvailable ||
-      !(await PublicKeyCredential.isConditionalMediationAvailable())) {
-    demo.conditional = "unavailable";
-    return;
-  }
+  // The controller exists before the first await, so that a path the
+  // user takes meanwhile (run calls stopAutofill) stops this one too.
   const ac = new AbortController();
   autofill = ac;
   demo.conditional = "starting";
   let begin, cred;
   try {
+    if (!window.PublicKeyCredential || !PublicKeyCredential.isConditionalMediationAvailable ||
+        !(await PublicKeyCredential.isConditionalMediationAvailable())) {
+      if (autofill === ac) autofill = null;
+      demo.conditional = "unavailable";
+      return;
+    }
+    if (ac.signal.aborted) throw ac.signal.reason;
     begin = await api("/discoverable/begin", {});
-    if (ac.signal.aborted) return;
+    if (ac.signal.aborted) throw ac.signal.reason;
     demo.conditional = "pending";
     cred = await navigator.credentials.get({
       publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(begin.publicKey),
@@ -114,7 +118,7 @@ async function startAutofill() {
     // Autofill is an offer, not an action of the user's: when it ends
     // (no passkey here, an outage at begin) the other paths remain, and
     // the page says nothing. The reason is kept for whoever debugs it.
-    demo.conditional = "ended:" + (err.code || err.name);
+    demo.conditional = "ended:" + (err instanceof APIError ? err.code : err.name);
     return;
   }
   if (autofill === ac) autofill = null;
