@@ -1,6 +1,7 @@
 package mail_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -145,4 +146,15 @@ func TestNewSESRefusesBadConfig(t *testing.T) {
 	require.ErrorIs(t, err, mail.ErrMisconfigured)
 	_, err = mail.NewSES(mail.SESConfig{Client: sesv2.New(sesv2.Options{}), From: "not an address"})
 	require.ErrorIs(t, err, mail.ErrMisconfigured)
+}
+
+func TestSESCanceled(t *testing.T) {
+	f := &fakeSES{}
+	m := newSES(t, f, mail.SESConfig{})
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	err := m.Send(ctx, sample)
+	require.ErrorIs(t, err, context.Canceled)
+	require.ErrorIs(t, err, mail.ErrUnavailable)
+	assert.Empty(t, f.requests)
 }
