@@ -202,11 +202,7 @@ func (rp *RelyingParty) serveEmailVerify(w http.ResponseWriter, r *http.Request)
 		return
 	}
 	res, err := rp.VerifyEmailProof(r.Context(), ProofAnswer{Proof: in.Proof, Code: in.Code, Link: in.Link, Browser: browserCookie(r)})
-	if err != nil {
-		rp.respond(w, nil, err)
-		return
-	}
-	rp.respond(w, signInBody(res), nil)
+	rp.respondSignIn(w, res, err)
 }
 
 func (rp *RelyingParty) serveRegistrationBegin(w http.ResponseWriter, r *http.Request) {
@@ -256,11 +252,7 @@ func (rp *RelyingParty) serveLoginFinish(op string, finish func(ctx context.Cont
 			return
 		}
 		res, err := finish(r.Context(), in.Ceremony, in.Credential)
-		if err != nil {
-			rp.respond(w, nil, err)
-			return
-		}
-		rp.respond(w, signInBody(res), nil)
+		rp.respondSignIn(w, res, err)
 	}
 }
 
@@ -280,11 +272,7 @@ func (rp *RelyingParty) servePassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, err := rp.SignInWithPassword(r.Context(), in.Username, in.Password)
-	if err != nil {
-		rp.respond(w, nil, err)
-		return
-	}
-	rp.respond(w, signInBody(res), nil)
+	rp.respondSignIn(w, res, err)
 }
 
 func (rp *RelyingParty) serveSignOut(w http.ResponseWriter, r *http.Request) {
@@ -295,20 +283,11 @@ func (rp *RelyingParty) serveSignOut(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	token, err := bearerToken(r.Header.Get("Authorization"))
-	if err == nil && token == "" {
-		err = fmt.Errorf("%w: no access token", ErrNotAuthorized)
-	}
-	if err != nil {
-		rp.fail(w, r, op, err)
+	token, ok := rp.requireBearer(w, r, op, "access token")
+	if !ok {
 		return
 	}
-	if err := rp.SignOut(r.Context(), token); err != nil {
-		rp.respond(w, nil, err)
-		return
-	}
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusNoContent)
+	rp.respondNoContent(w, rp.SignOut(r.Context(), token))
 }
 
 // respond writes out as JSON, or err's fixed answer. The RelyingParty
@@ -320,6 +299,26 @@ func (rp *RelyingParty) respond(w http.ResponseWriter, out any, err error) {
 		return
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// respondSignIn writes a sign-in's answer, or err's fixed answer.
+func (rp *RelyingParty) respondSignIn(w http.ResponseWriter, res *SignIn, err error) {
+	if err != nil {
+		rp.respond(w, nil, err)
+		return
+	}
+	rp.respond(w, signInBody(res), nil)
+}
+
+// respondNoContent writes 204 for a call that succeeded, or err's fixed
+// answer.
+func (rp *RelyingParty) respondNoContent(w http.ResponseWriter, err error) {
+	if err != nil {
+		rp.respond(w, nil, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusNoContent)
 }
 
 // fail logs err, which the handler found itself, and writes its answer.
@@ -408,6 +407,21 @@ func jsonError(err error) error {
 		return errors.New("truncated JSON")
 	}
 	return errors.New("undecodable JSON")
+}
+
+// requireBearer returns the request's bearer token (a Cognito token of
+// the kind named by what), or writes the ErrNotAuthorized answer when
+// there is none.
+func (rp *RelyingParty) requireBearer(w http.ResponseWriter, r *http.Request, op, what string) (string, bool) {
+	token, err := bearerToken(r.Header.Get("Authorization"))
+	if err == nil && token == "" {
+		err = fmt.Errorf("%w: Authorization: Bearer <%s> missing", ErrNotAuthorized, what)
+	}
+	if err != nil {
+		rp.fail(w, r, op, err)
+		return "", false
+	}
+	return token, true
 }
 
 // bearerToken returns the token of an "Authorization: Bearer" header, ""

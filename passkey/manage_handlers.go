@@ -1,9 +1,6 @@
 package passkey
 
-import (
-	"fmt"
-	"net/http"
-)
+import "net/http"
 
 // Wire formats of the management routes. Unknown fields are refused.
 type (
@@ -39,7 +36,7 @@ func (rp *RelyingParty) serveListPasskeys(w http.ResponseWriter, r *http.Request
 	if _, ok := decodeRequest[listPasskeysRequest](rp, w, r, op); !ok {
 		return
 	}
-	idToken, ok := rp.requireBearer(w, r, op)
+	idToken, ok := rp.requireBearer(w, r, op, "ID token")
 	if !ok {
 		return
 	}
@@ -57,7 +54,7 @@ func (rp *RelyingParty) serveRenamePasskey(w http.ResponseWriter, r *http.Reques
 	if !ok {
 		return
 	}
-	idToken, ok := rp.requireBearer(w, r, op)
+	idToken, ok := rp.requireBearer(w, r, op, "ID token")
 	if !ok {
 		return
 	}
@@ -70,34 +67,9 @@ func (rp *RelyingParty) serveDeletePasskey(w http.ResponseWriter, r *http.Reques
 	if !ok {
 		return
 	}
-	idToken, ok := rp.requireBearer(w, r, op)
+	idToken, ok := rp.requireBearer(w, r, op, "ID token")
 	if !ok {
 		return
 	}
 	rp.respondNoContent(w, rp.DeletePasskey(r.Context(), idToken, in.ID))
-}
-
-// requireBearer returns the request's bearer token, or writes the
-// ErrNotAuthorized answer when there is none.
-func (rp *RelyingParty) requireBearer(w http.ResponseWriter, r *http.Request, op string) (string, bool) {
-	token, err := bearerToken(r.Header.Get("Authorization"))
-	if err == nil && token == "" {
-		err = fmt.Errorf("%w: Authorization: Bearer <ID token> missing", ErrNotAuthorized)
-	}
-	if err != nil {
-		rp.fail(w, r, op, err)
-		return "", false
-	}
-	return token, true
-}
-
-// respondNoContent writes 204 for a call that succeeded, or err's fixed
-// answer.
-func (rp *RelyingParty) respondNoContent(w http.ResponseWriter, err error) {
-	if err != nil {
-		rp.respond(w, nil, err)
-		return
-	}
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusNoContent)
 }
