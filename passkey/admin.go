@@ -25,71 +25,31 @@ import (
 // is ErrInvalidRequest. Anything else that fails is returned, and the
 // call can be repeated.
 func (rp *RelyingParty) RevokeUser(ctx context.Context, username string) error {
-	const op = "revoke user"
-	u, err := rp.revokeUser(ctx, username)
-	if err != nil {
-		return rp.failed(ctx, op, u, err)
-	}
-	rp.log.InfoContext(ctx, "passkey: user revoked", slog.String("user", cognitobridge.UserRef(u)))
-	return nil
+	return rp.onAccount(ctx, "revoke user", "passkey: user revoked", username, rp.revokeUser)
 }
 
-func (rp *RelyingParty) revokeUser(ctx context.Context, username string) (string, error) {
-	u, err := rp.normalize(username)
-	if err != nil {
-		return "", err
-	}
-	cu, rec, subs, err := rp.accountOf(ctx, u)
-	if err != nil {
-		return u, err
-	}
-	if cu.Status == cognitobridge.StatusNotExists && rec == nil {
+func (rp *RelyingParty) revokeUser(ctx context.Context, a account) error {
+	if a.cognito.Status == cognitobridge.StatusNotExists && a.record == nil {
 		// Most likely a typo (or the wrong case on a case-sensitive
 		// pool): say so rather than report a revocation of no one.
-		return u, fmt.Errorf("%w: no Cognito user and no passkeys under this username", ErrInvalidRequest)
+		return fmt.Errorf("%w: no Cognito user and no passkeys under this username", ErrInvalidRequest)
 	}
-	if err := rp.revokeAll(ctx, u, "revoked by an administrator"); err != nil {
-		return u, err
+	if err := rp.revokeAll(ctx, a.username, "revoked by an administrator"); err != nil {
+		return err
 	}
 	// Grants are this relying party's own state: they end even when
 	// Cognito fails below, and the call is repeated.
-	for _, sub := range subs {
-		if err := rp.endGrants(ctx, sub); err != nil {
-			return u, err
-		}
+	if err := rp.endAccountGrants(ctx, a); err != nil {
+		return err
 	}
-	if cu.Status == cognitobridge.StatusNotExists {
-		return u, nil
+	if a.cognito.Status == cognitobridge.StatusNotExists {
+		return nil
 	}
 	// A user deleted since Status has no tokens left to revoke.
-	if err := rp.store.AdminSignOut(ctx, u); err != nil && !errors.Is(err, cognitobridge.ErrUserNotFound) {
-		return u, cognitoError(err)
+	if err := rp.store.AdminSignOut(ctx, a.username); err != nil && !errors.Is(err, cognitobridge.ErrUserNotFound) {
+		return cognitoError(err)
 	}
-	return u, nil
-}
-
-// accountOf returns username's Cognito user, its passkey record (nil for
-// none) and the subs its grants may be bound to: the Cognito user's now,
-// and the one the record was bound to, if another.
-func (rp *RelyingParty) accountOf(ctx context.Context, username string) (*cognitobridge.User, *User, []string, error) {
-	var subs []string
-	cu, err := rp.store.Status(ctx, username)
-	if err != nil {
-		return nil, nil, nil, cognitoError(err)
-	}
-	if cu.Sub != "" {
-		subs = append(subs, cu.Sub)
-	}
-	rec, err := rp.creds.UserByName(ctx, username)
-	switch {
-	case errors.Is(err, ErrNotFound):
-		rec = nil
-	case err != nil:
-		return nil, nil, nil, credentialStoreError("user by name", err)
-	case rec.Sub != "" && rec.Sub != cu.Sub:
-		subs = append(subs, rec.Sub)
-	}
-	return cu, rec, subs, nil
+	return nil
 }
 
 // DeleteUserRecords deletes every record this relying party keeps of
@@ -100,31 +60,76 @@ func (rp *RelyingParty) accountOf(ctx context.Context, username string) (*cognit
 // outlive the account. Deleting a user that has no records is not an
 // error.
 func (rp *RelyingParty) DeleteUserRecords(ctx context.Context, username string) error {
-	const op = "delete user records"
-	u, err := rp.deleteUserRecords(ctx, username)
-	if err != nil {
-		return rp.failed(ctx, op, u, err)
+	return rp.onAccount(ctx, "delete user records", "passkey: user records deleted", username, rp.deleteUserRecords)
+}
+
+func (rp *RelyingParty) deleteUserRecords(ctx context.Context, a account) error {
+	if err := rp.endAccountGrants(ctx, a); err != nil {
+		return err
 	}
-	rp.log.InfoContext(ctx, "passkey: user records deleted", slog.String("user", cognitobridge.UserRef(u)))
+	if err := rp.creds.DeleteUser(ctx, a.username); err != nil && !errors.Is(err, ErrNotFound) {
+		return credentialStoreError("delete user", err)
+	}
 	return nil
 }
 
-func (rp *RelyingParty) deleteUserRecords(ctx context.Context, username string) (string, error) {
+// account is what an admin call acts on.
+type account struct {
+	username string              // normalized
+	cognito  *cognitobridge.User // Status's answer; StatusNotExists for none
+	record   *User               // the passkey record; nil for none
+	// subs are the subs the user's grants may be bound to: the Cognito
+	// user's now, and the one the record was bound to, if another.
+	subs []string
+}
+
+// onAccount is an admin call: it reads username's account, runs act on
+// it, and logs the outcome under op (a failure) or done (a success).
+func (rp *RelyingParty) onAccount(ctx context.Context, op, done, username string, act func(context.Context, account) error) error {
 	u, err := rp.normalize(username)
-	if err != nil {
-		return "", err
-	}
-	_, _, subs, err := rp.accountOf(ctx, u)
-	if err != nil {
-		return u, err
-	}
-	for _, sub := range subs {
-		if err := rp.endGrants(ctx, sub); err != nil {
-			return u, err
+	if err == nil {
+		var a account
+		if a, err = rp.accountOf(ctx, u); err == nil {
+			err = act(ctx, a)
 		}
 	}
-	if err := rp.creds.DeleteUser(ctx, u); err != nil && !errors.Is(err, ErrNotFound) {
-		return u, credentialStoreError("delete user", err)
+	if err != nil {
+		return rp.failed(ctx, op, u, err)
 	}
-	return u, nil
+	rp.log.InfoContext(ctx, done, slog.String("user", cognitobridge.UserRef(u)))
+	return nil
+}
+
+// accountOf returns username's account.
+func (rp *RelyingParty) accountOf(ctx context.Context, username string) (account, error) {
+	a := account{username: username}
+	cu, err := rp.store.Status(ctx, username)
+	if err != nil {
+		return a, cognitoError(err)
+	}
+	a.cognito = cu
+	if cu.Sub != "" {
+		a.subs = append(a.subs, cu.Sub)
+	}
+	rec, err := rp.creds.UserByName(ctx, username)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return a, nil
+	case err != nil:
+		return a, credentialStoreError("user by name", err)
+	case rec.Sub != "" && rec.Sub != cu.Sub:
+		a.subs = append(a.subs, rec.Sub)
+	}
+	a.record = rec
+	return a, nil
+}
+
+// endAccountGrants ends the grants of every sub of a.
+func (rp *RelyingParty) endAccountGrants(ctx context.Context, a account) error {
+	for _, sub := range a.subs {
+		if err := rp.endGrants(ctx, sub); err != nil {
+			return err
+		}
+	}
+	return nil
 }
