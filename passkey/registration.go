@@ -145,7 +145,8 @@ func (rp *RelyingParty) finishRegistration(ctx context.Context, c ceremony, cred
 	if err := rp.revokeForeign(ctx, c.Username, c.Sub); err != nil {
 		return nil, err
 	}
-	if err := rp.creds.AddCredential(ctx, c.Username, c.Handle, c.Sub, newCredential(cred, rp.now())); err != nil {
+	stored := newCredential(cred, rp.now())
+	if err := rp.creds.AddCredential(ctx, c.Username, c.Handle, c.Sub, stored); err != nil {
 		if errors.Is(err, ErrHandleConflict) {
 			return nil, fmt.Errorf("%w: %w", ErrUserExists, err)
 		}
@@ -155,7 +156,7 @@ func (rp *RelyingParty) finishRegistration(ctx context.Context, c ceremony, cred
 		slog.String("user", cognitobridge.UserRef(c.Username)),
 		slog.String("grant", string(g.Kind)),
 		slog.Bool("backup_eligible", cred.Flags.BackupEligible))
-	rp.notify(ctx, c.Username, NoticeAdded, "")
+	rp.notify(ctx, c.Username, NoticeAdded, displayName(stored))
 
 	return sess, nil
 }

@@ -24,9 +24,10 @@ type softAuthenticator struct {
 	origin string // the origin the "browser" reports
 	rpID   string // the RP ID whose hash goes into authenticator data; "" = the options'
 
-	backupEligible, backupState bool // BE and BS of new credentials
-	noUserVerification          bool // leave UV out of the flags
-	zeroCounter                 bool // never count signatures (most passkey providers)
+	backupEligible, backupState bool   // BE and BS of new credentials
+	noUserVerification          bool   // leave UV out of the flags
+	zeroCounter                 bool   // never count signatures (most passkey providers)
+	aaguid                      []byte // the AAGUID new credentials report; nil = all zeros
 
 	creds []*softCred
 }
@@ -133,7 +134,11 @@ func (a *softAuthenticator) create(t testing.TB, publicKey json.RawMessage) (jso
 	authData := append([]byte{}, rpHash[:]...)
 	authData = append(authData, a.flags(cred.be, cred.bs)|0x40) // AT
 	authData = binary.BigEndian.AppendUint32(authData, 0)
-	authData = append(authData, make([]byte, 16)...) // AAGUID: none
+	aaguid := a.aaguid
+	if aaguid == nil {
+		aaguid = make([]byte, 16) // the provider keeps its model to itself
+	}
+	authData = append(authData, aaguid...)
 	authData = binary.BigEndian.AppendUint16(authData, uint16(len(id)))
 	authData = append(authData, id...)
 	authData = append(authData, coseKey...)
