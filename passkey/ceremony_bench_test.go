@@ -77,8 +77,7 @@ func BenchmarkCeremony(b *testing.B) {
 // ceremonyHarness returns a harness whose state is kind ("memory" or
 // "dynamodb") and whose credentials are in a BoltStore, and the context
 // its ceremonies are begun in: the client 127.0.0.1, as the Handler would
-// name the harness's browser. The budgets are out of the way: every
-// iteration's grant and counters would otherwise fill them.
+// name the harness's browser.
 func ceremonyHarness(b *testing.B, kind string) (*harness, context.Context) {
 	b.Helper()
 	bolt, err := passkey.OpenBoltStore(filepath.Join(b.TempDir(), "passkeys.db"))
@@ -87,19 +86,7 @@ func ceremonyHarness(b *testing.B, kind string) (*harness, context.Context) {
 	h := newHarness(b, func(c *passkey.Config) {
 		c.MaxSendsPerAddress, c.MaxSendsPerClient = 1<<30, 1<<30
 		c.Credentials = bolt
-		switch kind {
-		case "memory":
-			c.State = passkey.NewMemoryState(passkey.MemoryStateConfig{MaxPerClient: 1 << 30, Now: c.Now})
-		case "dynamodb":
-			client := newDynalite(b)
-			table := freshTable("state")
-			createTable(b, client, passkey.DynamoStateTableInput(table))
-			s, err := passkey.NewDynamoState(passkey.DynamoStateConfig{Client: client, Table: table, Now: c.Now, MaxPerClient: 1 << 30})
-			require.NoError(b, err)
-			c.State = s
-		default:
-			b.Fatalf("no state store %q", kind)
-		}
+		c.State = benchState(b, kind, c.Now)
 	})
 	return h, passkey.WithClient(context.Background(), "127.0.0.1")
 }

@@ -15,7 +15,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/passkeybridge/bridge/internal/testtools"
 	"github.com/passkeybridge/bridge/passkey"
 )
 
@@ -91,74 +90,72 @@ func loginWrite(ctx context.Context, s passkey.CredentialStore, i int) error {
 	})
 }
 
-func BenchmarkStoreLoginWrite(b *testing.B) {
-	ctx := context.Background()
-	for _, n := range benchSizes(b) {
-		for _, kind := range []string{"file", "bolt"} {
-			b.Run(fmt.Sprintf("store=%s/users=%d", kind, n), func(b *testing.B) {
-				s, _ := benchStores(b, n)[kind](b)
-				b.ReportAllocs()
-				b.ResetTimer()
-				for i := 0; b.Loop(); i++ {
-					if err := loginWrite(ctx, s, rand.IntN(n)); err != nil {
-						b.Fatal(err)
-					}
-				}
-			})
-		}
-	}
-}
-
-func BenchmarkStoreLookup(b *testing.B) {
-	ctx := context.Background()
-	for _, n := range benchSizes(b) {
-		for _, kind := range []string{"file", "bolt"} {
-			b.Run(fmt.Sprintf("store=%s/users=%d", kind, n), func(b *testing.B) {
-				s, _ := benchStores(b, n)[kind](b)
-				b.ReportAllocs()
-				b.ResetTimer()
-				for b.Loop() {
-					if _, err := s.UserByHandle(ctx, benchUser(rand.IntN(n)).Handle); err != nil {
-						b.Fatal(err)
-					}
-				}
-			})
-		}
-	}
-}
-
-func BenchmarkStoreOpen(b *testing.B) {
+// eachStore runs f as a sub-benchmark for each kind of store at each size,
+// on a store of n users at path that the sub-benchmark opened.
+func eachStore(b *testing.B, f func(b *testing.B, kind string, n int, s passkey.CredentialStore, path string)) {
 	for _, n := range benchSizes(b) {
 		for _, kind := range []string{"file", "bolt"} {
 			b.Run(fmt.Sprintf("store=%s/users=%d", kind, n), func(b *testing.B) {
 				s, path := benchStores(b, n)[kind](b)
-				if c, ok := s.(interface{ Close() error }); ok {
-					require.NoError(b, c.Close())
-				}
-				b.ReportAllocs()
-				b.ResetTimer()
-				for b.Loop() {
-					switch kind {
-					case "file":
-						if _, err := passkey.OpenFileStore(path); err != nil {
-							b.Fatal(err)
-						}
-					case "bolt":
-						s, err := passkey.OpenBoltStore(path)
-						if err != nil {
-							b.Fatal(err)
-						}
-						// The first lookup pages the indexes in: part of
-						// being ready.
-						if _, err := s.UserByHandle(context.Background(), benchUser(n/2).Handle); err != nil {
-							b.Fatal(err)
-						}
-						s.Close()
-					}
-				}
+				f(b, kind, n, s, path)
 			})
 		}
 	}
+}
+
+func BenchmarkStoreLoginWrite(b *testing.B) {
+	ctx := context.Background()
+	eachStore(b, func(b *testing.B, _ string, n int, s passkey.CredentialStore, _ string) {
+		b.ReportAllocs()
+		b.ResetTimer()
+		for b.Loop() {
+			if err := loginWrite(ctx, s, rand.IntN(n)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func BenchmarkStoreLookup(b *testing.B) {
+	ctx := context.Background()
+	eachStore(b, func(b *testing.B, _ string, n int, s passkey.CredentialStore, _ string) {
+		b.ReportAllocs()
+		b.ResetTimer()
+		for b.Loop() {
+			if _, err := s.UserByHandle(ctx, benchUser(rand.IntN(n)).Handle); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func BenchmarkStoreOpen(b *testing.B) {
+	eachStore(b, func(b *testing.B, kind string, n int, s passkey.CredentialStore, path string) {
+		if c, ok := s.(interface{ Close() error }); ok {
+			require.NoError(b, c.Close())
+		}
+		b.ReportAllocs()
+		b.ResetTimer()
+		for b.Loop() {
+			switch kind {
+			case "file":
+				if _, err := passkey.OpenFileStore(path); err != nil {
+					b.Fatal(err)
+				}
+			case "bolt":
+				s, err := passkey.OpenBoltStore(path)
+				if err != nil {
+					b.Fatal(err)
+				}
+				// The first lookup pages the indexes in: part of
+				// being ready.
+				if _, err := s.UserByHandle(context.Background(), benchUser(n/2).Handle); err != nil {
+					b.Fatal(err)
+				}
+				s.Close()
+			}
+		}
+	})
 }
 
 // BenchmarkStoreLookupDuringWrites measures lookups while another
@@ -167,47 +164,42 @@ func BenchmarkStoreOpen(b *testing.B) {
 // of one write (write-ns), measured in the same run.
 func BenchmarkStoreLookupDuringWrites(b *testing.B) {
 	ctx := context.Background()
-	for _, n := range benchSizes(b) {
-		for _, kind := range []string{"file", "bolt"} {
-			b.Run(fmt.Sprintf("store=%s/users=%d", kind, n), func(b *testing.B) {
-				s, _ := benchStores(b, n)[kind](b)
-				var (
-					stop        atomic.Bool
-					writes      atomic.Int64
-					writeNanos  atomic.Int64
-					writerDone  sync.WaitGroup
-					lookupNanos []time.Duration
-				)
-				writerDone.Go(func() {
-					for !stop.Load() {
-						start := time.Now()
-						if err := loginWrite(ctx, s, rand.IntN(n)); err != nil {
-							panic(err)
-						}
-						writeNanos.Add(int64(time.Since(start)))
-						writes.Add(1)
-					}
-				})
-				b.ResetTimer()
-				for b.Loop() {
-					start := time.Now()
-					if _, err := s.UserByHandle(ctx, benchUser(rand.IntN(n)).Handle); err != nil {
-						b.Fatal(err)
-					}
-					lookupNanos = append(lookupNanos, time.Since(start))
+	eachStore(b, func(b *testing.B, _ string, n int, s passkey.CredentialStore, _ string) {
+		var (
+			stop        atomic.Bool
+			writes      atomic.Int64
+			writeNanos  atomic.Int64
+			writerDone  sync.WaitGroup
+			lookupNanos []time.Duration
+		)
+		writerDone.Go(func() {
+			for !stop.Load() {
+				start := time.Now()
+				if err := loginWrite(ctx, s, rand.IntN(n)); err != nil {
+					panic(err)
 				}
-				b.StopTimer()
-				stop.Store(true)
-				writerDone.Wait()
-				slices.Sort(lookupNanos)
-				b.ReportMetric(float64(lookupNanos[len(lookupNanos)-1]), "max-lookup-ns")
-				b.ReportMetric(float64(lookupNanos[len(lookupNanos)*99/100]), "p99-lookup-ns")
-				if w := writes.Load(); w > 0 {
-					b.ReportMetric(float64(writeNanos.Load())/float64(w), "write-ns")
-				}
-			})
+				writeNanos.Add(int64(time.Since(start)))
+				writes.Add(1)
+			}
+		})
+		b.ResetTimer()
+		for b.Loop() {
+			start := time.Now()
+			if _, err := s.UserByHandle(ctx, benchUser(rand.IntN(n)).Handle); err != nil {
+				b.Fatal(err)
+			}
+			lookupNanos = append(lookupNanos, time.Since(start))
 		}
-	}
+		b.StopTimer()
+		stop.Store(true)
+		writerDone.Wait()
+		slices.Sort(lookupNanos)
+		b.ReportMetric(float64(lookupNanos[len(lookupNanos)-1]), "max-lookup-ns")
+		b.ReportMetric(float64(lookupNanos[len(lookupNanos)*99/100]), "p99-lookup-ns")
+		if w := writes.Load(); w > 0 {
+			b.ReportMetric(float64(writeNanos.Load())/float64(w), "write-ns")
+		}
+	})
 }
 
 // BenchmarkStateCeremony is the state a ceremony keeps: a create at its
@@ -215,22 +207,9 @@ func BenchmarkStoreLookupDuringWrites(b *testing.B) {
 func BenchmarkStateCeremony(b *testing.B) {
 	ctx := context.Background()
 	value := randomBytes(600)
-	stores := map[string]func(b *testing.B) passkey.StateStore{
-		"memory": func(b *testing.B) passkey.StateStore {
-			return passkey.NewMemoryState(passkey.MemoryStateConfig{MaxPerClient: 1 << 30})
-		},
-		"dynamodb": func(b *testing.B) passkey.StateStore {
-			client := newDynamoClient(testtools.StartDynalite(b))
-			table := freshTable("state")
-			createTable(b, client, passkey.DynamoStateTableInput(table))
-			s, err := passkey.NewDynamoState(passkey.DynamoStateConfig{Client: client, Table: table, MaxPerClient: 1 << 30})
-			require.NoError(b, err)
-			return s
-		},
-	}
 	for _, kind := range []string{"memory", "dynamodb"} {
 		b.Run("state="+kind, func(b *testing.B) {
-			s := stores[kind](b)
+			s := benchState(b, kind, nil)
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; b.Loop(); i++ {
@@ -244,4 +223,25 @@ func BenchmarkStateCeremony(b *testing.B) {
 			}
 		})
 	}
+}
+
+// benchState returns a StateStore of the kind ("memory", or "dynamodb": a
+// DynamoState on a fresh dynalite) whose entries expire by now (nil:
+// time.Now). The budgets are out of the way: a benchmark's iterations,
+// all from one client, would fill them.
+func benchState(b *testing.B, kind string, now func() time.Time) passkey.StateStore {
+	b.Helper()
+	switch kind {
+	case "memory":
+		return passkey.NewMemoryState(passkey.MemoryStateConfig{MaxPerClient: 1 << 30, Now: now})
+	case "dynamodb":
+		client := newDynalite(b)
+		table := freshTable("state")
+		createTable(b, client, passkey.DynamoStateTableInput(table))
+		s, err := passkey.NewDynamoState(passkey.DynamoStateConfig{Client: client, Table: table, Now: now, MaxPerClient: 1 << 30})
+		require.NoError(b, err)
+		return s
+	}
+	b.Fatalf("no state store %q", kind)
+	return nil
 }
