@@ -191,12 +191,18 @@ func TestRemoteUnknownKidRateLimited(t *testing.T) {
 	assert.ErrorContains(t, err, "kid")
 	assert.Equal(t, 1, srv.Requests(), "the load by Warm counts: no refetch inside the interval")
 
-	// A flood of random kids costs at most one refetch per interval.
+	// A flood of random kids costs at most one refetch per interval. The
+	// tokens are signed first: 1,000 RSA signatures inside the burst (under
+	// -race, on 2 cores) starved the refetch past its FetchTimeout, and the
+	// burst got ErrUnavailable instead of a verdict.
+	toks := make([]string, 1000)
+	for i := range toks {
+		toks[i] = signHeader(t, key, map[string]any{"alg": "RS256", "kid": fmt.Sprintf("random-%d", i)}, idClaims())
+	}
 	clk.Advance(time.Minute)
 	var wg sync.WaitGroup
-	for i := range 1000 {
+	for _, tok := range toks {
 		wg.Go(func() {
-			tok := signHeader(t, key, map[string]any{"alg": "RS256", "kid": fmt.Sprintf("random-%d", i)}, idClaims())
 			_, err := v.Validate(context.Background(), tok)
 			assert.ErrorIs(t, err, jwks.ErrInvalidToken)
 		})
