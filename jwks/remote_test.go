@@ -1,13 +1,16 @@
 package jwks_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -51,40 +54,64 @@ func TestRemoteKeysFetchedOnceAndCached(t *testing.T) {
 }
 
 func TestRemoteSingleflight(t *testing.T) {
+	// Inside a synctest bubble, with a transport that holds the fetch
+	// until released, synctest.Wait returns once every caller is parked:
+	// on the one fetch in flight, or, were the fetches not shared, on a
+	// fetch of its own. No caller can still be on its way when the fetch
+	// is released, as one could after a sleep on a loaded machine.
 	key, _ := keys(t)
-	srv := jwkstest.NewServer(key)
-	defer srv.Close()
-	release := make(chan struct{})
-	var waiting sync.WaitGroup
-	waiting.Add(1)
-	var once sync.Once
-	srv.SetHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		once.Do(waiting.Done)
-		<-release
-		w.Write(jwkstest.JWKS(key))
-	}))
-	v := newRemote(t, srv, newClock(fixedNow))
+	doc := jwkstest.JWKS(key)
 	tok := sign(t, key, idClaims())
+	synctest.Test(t, func(t *testing.T) {
+		release := make(chan struct{})
+		var requests atomic.Int64
+		client := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			requests.Add(1)
+			select {
+			case <-release:
+			case <-r.Context().Done():
+				return nil, r.Context().Err()
+			}
+			return &http.Response{
+				StatusCode: http.StatusOK,
+				Header:     http.Header{"Content-Type": {"application/json"}},
+				Body:       io.NopCloser(bytes.NewReader(doc)),
+				Request:    r,
+			}, nil
+		})}
+		cfg, err := jwks.CognitoConfig(poolID, "id", clientID)
+		require.NoError(t, err)
+		cfg.JWKSURL = "http://jwks.test/.well-known/jwks.json"
+		cfg.HTTPClient = client
+		cfg.Now = newClock(fixedNow).Now
+		v, err := jwks.New(cfg)
+		require.NoError(t, err)
 
-	const callers = 50
-	var wg sync.WaitGroup
-	errs := make(chan error, callers)
-	for range callers {
-		wg.Go(func() {
-			_, err := v.Validate(context.Background(), tok)
-			errs <- err
-		})
-	}
-	waiting.Wait()
-	time.Sleep(50 * time.Millisecond) // let the other callers pile up on the fetch
-	close(release)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		assert.NoError(t, err)
-	}
-	assert.Equal(t, 1, srv.Requests(), "one in-flight fetch however many callers")
+		const callers = 50
+		var wg sync.WaitGroup
+		errs := make(chan error, callers)
+		for range callers {
+			wg.Go(func() {
+				_, err := v.Validate(context.Background(), tok)
+				errs <- err
+			})
+		}
+		synctest.Wait() // every caller waits on a fetch
+		assert.EqualValues(t, 1, requests.Load(), "one in-flight fetch however many callers")
+		close(release)
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			assert.NoError(t, err)
+		}
+		assert.EqualValues(t, 1, requests.Load(), "the callers waiting got the one fetch's keys")
+	})
 }
+
+// roundTripFunc is an http.RoundTripper in a function.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 func TestRemoteCallerContextBoundsOnlyThatCaller(t *testing.T) {
 	key, _ := keys(t)
