@@ -13,7 +13,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/stretchr/testify/assert"
@@ -420,43 +419,4 @@ func TestStaticCognitoJWKS(t *testing.T) {
 	r.Body.Close()
 	require.Equal(t, http.StatusOK, r.StatusCode, string(body))
 	assert.Contains(t, string(body), `"email":"static@example.com"`)
-}
-
-func TestServeStopsOnCancel(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	release := make(chan struct{})
-	started := make(chan struct{})
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		close(started)
-		<-release
-		_, _ = io.WriteString(w, "finished")
-	})
-	done := make(chan error, 1)
-	go func() { done <- serve(ctx, ln, h, slog.New(slog.DiscardHandler)) }()
-
-	got := make(chan string, 1)
-	go func() {
-		resp, err := http.Get("http://" + ln.Addr().String() + "/")
-		if err != nil {
-			got <- err.Error()
-			return
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		got <- string(b)
-	}()
-	<-started
-	cancel() // SIGINT / SIGTERM
-	select {
-	case err := <-done:
-		t.Fatalf("serve returned before the request in flight finished: %v", err)
-	case <-time.After(50 * time.Millisecond):
-	}
-	close(release)
-	assert.Equal(t, "finished", <-got, "the request in flight completes")
-	require.NoError(t, <-done)
-	_, err = net.DialTimeout("tcp", ln.Addr().String(), time.Second)
-	assert.Error(t, err, "no longer listening")
 }
