@@ -25,10 +25,11 @@ func StartDynalite(t testing.TB) string {
 	if node == "" {
 		return "" // Missing has skipped or failed the test
 	}
-	port, err := freePort()
+	port, release, err := freePort()
 	if err != nil {
 		t.Fatalf("testtools: free port: %v", err)
 	}
+	defer release() // once the tool listens
 
 	out := &tailBuffer{max: 16 << 10}
 	cmd := exec.Command(node, script,

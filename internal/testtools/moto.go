@@ -39,10 +39,11 @@ func StartMoto(t testing.TB) string {
 		Missing(t, "testtools: moto_server not found in PATH")
 		return ""
 	}
-	port, err := freePort()
+	port, release, err := freePort()
 	if err != nil {
 		t.Fatalf("testtools: free port: %v", err)
 	}
+	defer release() // once the tool listens
 	out := &tailBuffer{max: 16 << 10}
 	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
 	cmd.Dir = t.TempDir()

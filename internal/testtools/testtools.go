@@ -96,10 +96,11 @@ func StartCognitoLocal(t testing.TB) string {
 	if err := os.WriteFile(filepath.Join(dir, ".cognito", "config.json"), []byte(cognitoLocalConfig), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	port, err := freePort()
+	port, release, err := freePort()
 	if err != nil {
 		t.Fatalf("testtools: free port: %v", err)
 	}
+	defer release() // once the tool listens
 
 	out := &tailBuffer{max: 16 << 10}
 	cmd := exec.Command(node, script)
@@ -140,13 +141,14 @@ func runService(t testing.TB, name string, cmd *exec.Cmd, out *tailBuffer, healt
 	}
 }
 
-func freePort() (int, error) {
+// anyPort returns a port that is free now, from Listen(":0").
+func anyPort() (int, func(), error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	return l.Addr().(*net.TCPAddr).Port, func() {}, nil
 }
 
 var errExited = errors.New("process exited")
